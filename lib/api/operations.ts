@@ -1,0 +1,83 @@
+import type { Client } from "./client.ts";
+import { ResponseError } from "./errors.ts";
+
+/** Statuses of operations that can still be cancelled, in the order `--all` lists them. */
+export const ACTIVE_STATUSES = ["PENDING", "ASSIGNED", "EXECUTING"] as const;
+/** Statuses after which an operation never changes. */
+export const TERMINAL_STATUSES = ["SUCCESS", "FAILED", "CANCELLED"] as const;
+/** Page size of the active listing behind `--all`. */
+export const ACTIVE_PAGE_SIZE = 100;
+
+/** An operation object as the API sends it: known fields typed, anything else kept. */
+export interface Operation {
+  uuid: string;
+  status?: string;
+  kind?: string;
+  [field: string]: unknown;
+}
+
+/**
+ * Extracts the items of a `GET /v1/operations` page: a bare JSON array or
+ * `{"operations": [...]}` (decisions.md §14). Anything else, or an item without a string
+ * `uuid`, is a {@link ResponseError}.
+ */
+export function pageItems(body: unknown, path = "/v1/operations"): Operation[] {
+  const items = Array.isArray(body) ? body : body && typeof body === "object" &&
+      Array.isArray((body as { operations?: unknown }).operations)
+    ? (body as { operations: unknown[] }).operations
+    : undefined;
+  if (!items) {
+    throw new ResponseError(`Malformed response from GET ${path}: expected a JSON array`);
+  }
+  for (const item of items) checkOperation(item, path);
+  return items as Operation[];
+}
+
+/** Throws a {@link ResponseError} unless `value` is an object with a string `uuid`. */
+export function checkOperation(value: unknown, path: string): asserts value is Operation {
+  if (!value || typeof value !== "object" || Array.isArray(value)) {
+    throw new ResponseError(`Malformed response from GET ${path}: operation is not an object`);
+  }
+  if (typeof (value as { uuid?: unknown }).uuid !== "string") {
+    throw new ResponseError(`Malformed response from GET ${path}: operation has no string uuid`);
+  }
+}
+
+/** Sends `DELETE /v1/operations/{uuid}`; any 2xx is success. */
+export async function cancelOperation(client: Client, uuid: string): Promise<void> {
+  await client.request("DELETE", `/v1/operations/${uuid}`);
+}
+
+/** Fetches `GET /v1/operations/{uuid}`. */
+export async function getOperation(client: Client, uuid: string): Promise<Operation> {
+  const path = `/v1/operations/${uuid}`;
+  const body = await client.getJson(path);
+  checkOperation(body, path);
+  return body;
+}
+
+/**
+ * Lists the UUIDs of every active operation for `--all`: per status, `limit`/`offset` pages
+ * until a short page. The three statuses are fetched concurrently; the result is in status
+ * order (PENDING, ASSIGNED, EXECUTING, decisions.md §11), then server order, without
+ * duplicates (an operation moving between statuses mid-listing is cancelled once).
+ */
+export async function listActiveUuids(
+  client: Client,
+  opts: { kind?: string; pageSize?: number } = {},
+): Promise<string[]> {
+  const pageSize = opts.pageSize ?? ACTIVE_PAGE_SIZE;
+  const perStatus = await Promise.all(ACTIVE_STATUSES.map(async (status) => {
+    const uuids: string[] = [];
+    for (let offset = 0;;) {
+      const query: [string, string][] = [["status", status]];
+      if (opts.kind) query.push(["kind", opts.kind]);
+      query.push(["limit", String(pageSize)], ["offset", String(offset)]);
+      const page = pageItems(await client.getJson("/v1/operations", query));
+      for (const op of page) uuids.push(op.uuid);
+      if (page.length < pageSize) return uuids;
+      offset += page.length;
+    }
+  }));
+  return [...new Set(perStatus.flat())];
+}

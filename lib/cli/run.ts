@@ -1,0 +1,219 @@
+// The program: parse argv, set up logging and config, resolve references, run one handler, and
+// map every failure to one log line and an exit status. main.ts only wires real I/O into it.
+import { type Client, createClient, RETRY_DELAYS } from "../api/client.ts";
+import { ApiError, NetworkError, ResponseError } from "../api/errors.ts";
+import { Interrupted } from "../commands/cancel.ts";
+import {
+  cliDefaults,
+  ConfigError,
+  contreeHome,
+  loadCliIni,
+  type Profile,
+  resolveProfile,
+} from "../config.ts";
+import { IniError } from "../ini.ts";
+import type { Io } from "../io.ts";
+import { type CliLogLevel, log, LOG_LEVELS, setupLogging } from "../log.ts";
+import { ReferenceError, resolveTokens } from "../refs.ts";
+import { openHistoryStore, sessionKey } from "../session.ts";
+import { userAgent } from "../version.ts";
+import { FORMATS, NOT_IMPLEMENTED, ROOT } from "./commands.ts";
+import { formatHelp, formatUsageError } from "./help.ts";
+import { parseArgv } from "./parse.ts";
+import type { CommandSpec } from "./spec.ts";
+
+/** Exit status after Ctrl-C (128 + SIGINT). */
+export const EXIT_INTERRUPTED = 130;
+
+/** Outside-world hooks that only the real entry point provides. */
+export interface RunOptions {
+  /** Terminal width for help wrapping (argparse reads `$COLUMNS`). */
+  columns?: number;
+  /** Subscribes to Ctrl-C; returns an unsubscribe function. */
+  onInterrupt?: (listener: () => void) => () => void;
+  /** Ends the process at once (a second Ctrl-C). */
+  exit?: (code: number) => never;
+}
+
+/** Reads a positive number of seconds from the environment. */
+function secondsFromEnv(io: Io, name: string): number | undefined {
+  const raw = io.env[name];
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new ConfigError(`${name} must be a positive number of seconds, got '${raw}'`);
+  }
+  return n;
+}
+
+/** Builds the API client for a profile, with the timeout and retry settings of the environment. */
+function clientFor(profile: Profile, io: Io): Client {
+  const timeout = secondsFromEnv(io, "CONTREE_TIMEOUT");
+  // CONTREE_RETRY_DELAYS (comma-separated seconds) exists so tests and impatient scripts can
+  // shorten the original's 1,2,4,5,10,10,10 schedule; an empty list disables retries.
+  const rawDelays = io.env.CONTREE_RETRY_DELAYS;
+  let retryDelays = RETRY_DELAYS;
+  if (rawDelays !== undefined) {
+    retryDelays = rawDelays.trim() === "" ? [] : rawDelays.split(",").map(Number);
+    if (retryDelays.some((d) => !Number.isFinite(d) || d < 0)) {
+      throw new ConfigError(
+        `CONTREE_RETRY_DELAYS must be comma-separated seconds, got '${rawDelays}'`,
+      );
+    }
+  }
+  try {
+    return createClient({
+      url: profile.url,
+      auth: profile.type,
+      token: profile.token,
+      project: profile.project,
+      fetch: io.fetch,
+      timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+      retryDelays,
+    });
+  } catch (e) {
+    throw new ConfigError(`Invalid API URL '${profile.url}': ${(e as Error).message}`);
+  }
+}
+
+/** A client for local commands: any request is a programming error. */
+const NO_CLIENT: Client = {
+  request: () => Promise.reject(new Error("this command does not use the API")),
+  getJson: () => Promise.reject(new Error("this command does not use the API")),
+};
+
+/** Maps an error that escaped a handler to its log line and exit status (spec §4.0). */
+function reportFailure(e: unknown): number {
+  if (e instanceof Interrupted) {
+    log.error("User interrupted");
+    return EXIT_INTERRUPTED;
+  }
+  if (e instanceof NetworkError) {
+    log.error(`Network error: ${e.message}`);
+  } else if (
+    e instanceof ApiError || e instanceof ConfigError || e instanceof IniError ||
+    e instanceof ReferenceError || e instanceof ResponseError || e instanceof RangeError
+  ) {
+    log.error(e.message);
+  } else {
+    // Never a stack trace on stderr: one line, details at debug level.
+    log.error(`Unexpected error: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    if (e instanceof Error && e.stack) log.debug(e.stack);
+  }
+  return 1;
+}
+
+/**
+ * Runs the program for `argv` and returns its exit status. All output goes through `io`.
+ *
+ * @example
+ * ```ts
+ * const code = await runCli(["kill", "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"], io);
+ * ```
+ */
+export async function runCli(argv: string[], io: Io, opts: RunOptions = {}): Promise<number> {
+  const columns = opts.columns;
+  // Until the level is known, log at info so config errors are seen.
+  let logging = setupLogging({ stderr: io.stderr, env: io.env, level: "info" });
+  if (argv.length === 0) {
+    io.stdout.write(formatHelp(ROOT, columns));
+    return 0;
+  }
+  const home = contreeHome(io.env);
+  let cliIni;
+  try {
+    cliIni = loadCliIni(home);
+  } catch (e) {
+    return reportFailure(e);
+  }
+
+  const parsed = parseArgv(ROOT, argv);
+  if (parsed.kind === "immediate") {
+    io.stdout.write(
+      parsed.option.dest === "version" ? `${userAgent()}\n` : formatHelp(parsed.command, columns),
+    );
+    return 0;
+  }
+  if (parsed.kind === "error") {
+    const word = /^argument command: invalid choice: '([^']*)'/.exec(parsed.message)?.[1];
+    if (word !== undefined && NOT_IMPLEMENTED.includes(word)) {
+      io.stderr.write(
+        `contree: error: '${word}' is a command of the original contree CLI that this program does not implement (available: ps, kill, show, operation, agent)\n`,
+      );
+    } else {
+      io.stderr.write(formatUsageError(parsed.command, parsed.message, columns));
+    }
+    return 2;
+  }
+
+  const globals = { ...cliDefaults(cliIni), ...definedOnly(parsed.values[0]) };
+  const level = (globals.log_level ?? "info") as CliLogLevel;
+  if (!LOG_LEVELS.includes(level)) {
+    return reportFailure(new ConfigError(`Invalid log_level '${level}' in ${home}/cli.ini`));
+  }
+  if (globals.output_format !== undefined && !FORMATS.includes(globals.output_format as never)) {
+    return reportFailure(
+      new ConfigError(`Invalid output_format '${globals.output_format}' in ${home}/cli.ini`),
+    );
+  }
+  globals.output_format ??= "default";
+  logging = setupLogging({ stderr: io.stderr, env: io.env, level });
+
+  const command: CommandSpec = parsed.path[parsed.path.length - 1];
+  const args = parsed.values[parsed.values.length - 1];
+  const controller = new AbortController();
+  let interrupts = 0;
+  const unsubscribe = opts.onInterrupt?.(() => {
+    // First Ctrl-C: stop starting work. Second: leave now.
+    if (++interrupts > 1) {
+      log.error("User interrupted");
+      opts.exit?.(EXIT_INTERRUPTED);
+    }
+    controller.abort();
+  });
+  try {
+    let client = NO_CLIENT;
+    let profile: Profile | undefined;
+    if (!command.local) {
+      profile = resolveProfile(home, io.env, {
+        profile: globals.profile as string | undefined,
+        token: globals.token as string | undefined,
+        url: globals.url as string | undefined,
+        project: globals.project as string | undefined,
+        configPath: globals.config_path as string | undefined,
+      }, cliIni);
+      logging.mask(profile.token);
+      client = clientFor(profile, io);
+      if (command.positionals[0]?.metavar === "UUID_OR_REF") {
+        const key = sessionKey(globals.session_key as string | undefined, profile.name, io);
+        log.debug(`Running in session: ${key}`);
+        args.uuids = resolveTokens(
+          args.uuids as string[],
+          () => openHistoryStore(home, profile!.name, io.env),
+          key,
+        );
+      }
+    }
+    const handler = await command.handler!();
+    const code = await handler({
+      args,
+      globals,
+      io,
+      client,
+      profile,
+      interrupt: controller.signal,
+    });
+    if (controller.signal.aborted) throw new Interrupted();
+    return code;
+  } catch (e) {
+    return reportFailure(e);
+  } finally {
+    unsubscribe?.();
+  }
+}
+
+function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(values).filter(([, v]) => v !== undefined && v !== false),
+  );
+}

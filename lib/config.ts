@@ -1,0 +1,141 @@
+import { type Ini, iniGet, parseIni } from "./ini.ts";
+import type { Env } from "./io.ts";
+
+/** The URL IAM profiles use when none is configured. */
+export const IAM_DEFAULT_URL = "https://api.tokenfactory.nebius.com/sandboxes";
+
+/** A resolved profile: where to send requests and how to authenticate. */
+export interface Profile {
+  name: string;
+  type: "jwt" | "iam";
+  token?: string;
+  url: string;
+  project?: string;
+}
+
+/** A configuration problem: one line to print, exit status 1. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function homeDir(env: Env): string {
+  return env.HOME ?? env.USERPROFILE ?? ".";
+}
+
+function expandUser(path: string, env: Env): string {
+  return path === "~" || path.startsWith("~/") ? homeDir(env) + path.slice(1) : path;
+}
+
+/**
+ * `CONTREE_HOME`: the env var, else `$XDG_CONFIG_HOME/contree`, else `~/.config/contree`
+ * (`~` expanded in both; on Windows `%USERPROFILE%` stands in for `~`).
+ */
+export function contreeHome(env: Env): string {
+  if (env.CONTREE_HOME) return expandUser(env.CONTREE_HOME, env);
+  const xdg = env.XDG_CONFIG_HOME
+    ? expandUser(env.XDG_CONFIG_HOME, env)
+    : `${homeDir(env)}/.config`;
+  return `${xdg}/contree`;
+}
+
+/** Reads a file if it exists; a missing file is an empty config, an unreadable one an error. */
+function readOptional(path: string): string | undefined {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    const why = e instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : e instanceof Deno.errors.IsADirectory
+      ? "is a directory"
+      : e instanceof Error
+      ? e.message
+      : String(e);
+    throw new ConfigError(`Cannot read config file ${path}: ${why}`);
+  }
+}
+
+/**
+ * `cli.ini` only: read before argument parsing, for its `[cli]` flag defaults, and merged under
+ * `auth.ini` later.
+ */
+export function loadCliIni(home: string): Ini {
+  const path = `${home}/cli.ini`;
+  const text = readOptional(path);
+  return text === undefined ? new Map() : parseIni(text, path);
+}
+
+/** Defaults for global flags from `cli.ini [cli]` (DEFAULT values apply too, as in configparser). */
+export function cliDefaults(cliIni: Ini): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!cliIni.has("cli")) return out;
+  for (
+    const key of [
+      "output_format",
+      "log_level",
+      "session_key",
+      "profile",
+      "token",
+      "url",
+      "project",
+      "config_path",
+    ]
+  ) {
+    const v = iniGet(cliIni, "cli", key);
+    if (v) out[key] = v;
+  }
+  return out;
+}
+
+/** The global flags that affect profile resolution. */
+export interface ProfileOverrides {
+  profile?: string;
+  token?: string;
+  url?: string;
+  project?: string;
+  configPath?: string;
+}
+
+/**
+ * Loads `cli.ini` then `auth.ini` (or `-c`) into one INI (the later file wins), picks the profile
+ * (flag > `CONTREE_PROFILE` > file default > `default`) and applies flag overrides.
+ * Throws {@link ConfigError} for an unreadable/malformed file, an unknown profile or a JWT
+ * profile without URL — the start-up checks of spec §2.5, in that order.
+ */
+export function resolveProfile(
+  home: string,
+  env: Env,
+  flags: ProfileOverrides,
+  cliIni: Ini = loadCliIni(home),
+): Profile {
+  const authPath = flags.configPath ? expandUser(flags.configPath, env) : `${home}/auth.ini`;
+  const text = readOptional(authPath);
+  // An explicit -c naming a missing file is a mistake worth saying, not an empty config.
+  if (text === undefined && flags.configPath) {
+    throw new ConfigError(`Config file not found: ${authPath}`);
+  }
+  const ini: Ini = new Map([...cliIni].map(([k, v]) => [k, new Map(v)]));
+  if (text !== undefined) parseIni(text, authPath, ini);
+  const name = flags.profile || env.CONTREE_PROFILE || iniGet(ini, "DEFAULT", "profile") ||
+    "default";
+  const section = `profile:${name}`;
+  if (!ini.has(section)) {
+    throw new ConfigError(`Profile '${name}' does not exist. Run \`contree auth\` first.`);
+  }
+  const get = (key: string) => iniGet(ini, section, key) || undefined;
+  const type = get("type")?.toLowerCase() === "iam" ? "iam" : "jwt";
+  let url = (flags.url || get("url") || "").replace(/\/+$/, "");
+  if (!url && type === "iam") url = IAM_DEFAULT_URL;
+  if (!url) {
+    throw new ConfigError(
+      `No URL configured for JWT profile '${name}'. Run \`contree auth\` or pass --url.`,
+    );
+  }
+  return {
+    name,
+    type,
+    url,
+    token: flags.token || get("token"),
+    project: flags.project || get("project"),
+  };
+}

@@ -1,0 +1,47 @@
+/** A text sink: stdout, stderr, or a buffer in tests. Writes are synchronous so nothing is lost on exit. */
+export interface Writer {
+  write(text: string): void;
+  /** Whether this stream is a terminal (decides colours and ellipsis style). */
+  readonly isTerminal: boolean;
+}
+
+const encoder = new TextEncoder();
+
+/** Wraps a Deno stream (`Deno.stdout`/`Deno.stderr`) as a synchronous {@link Writer}. */
+export function streamWriter(
+  stream: { writeSync(p: Uint8Array): number; isTerminal(): boolean },
+): Writer {
+  return {
+    isTerminal: stream.isTerminal(),
+    write(text: string) {
+      let bytes = encoder.encode(text);
+      while (bytes.length > 0) {
+        try {
+          bytes = bytes.subarray(stream.writeSync(bytes));
+        } catch (e) {
+          // A closed pipe (`contree ps | head`) is not an error worth a stack trace.
+          if (e instanceof Deno.errors.BrokenPipe) return;
+          throw e;
+        }
+      }
+    },
+  };
+}
+
+/** A {@link Writer} that collects text in memory (tests, library callers). */
+export function bufferWriter(isTerminal = false): Writer & { text(): string } {
+  const parts: string[] = [];
+  return { isTerminal, write: (t) => void parts.push(t), text: () => parts.join("") };
+}
+
+/** The environment as a plain lookup, so commands never read `Deno.env` directly. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Everything a command needs from the outside world, passed in rather than reached for. */
+export interface Io {
+  stdout: Writer;
+  stderr: Writer;
+  env: Env;
+  fetch: typeof fetch;
+  cwd: string;
+}
