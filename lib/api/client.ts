@@ -94,7 +94,8 @@ function networkKind(e: unknown): string {
 
 /** The first line of a fetch failure, without Rust-side noise where possible. */
 function networkMessage(e: unknown, method: string, url: string): string {
-  const raw = e instanceof Error ? e.message : String(e);
+  // Deno's fetch says "fetch failed"; the OS-level reason is in `cause`.
+  const raw = e instanceof Error ? `${e.cause ?? e.message}` : String(e);
   const reason = /connection refused/i.test(raw)
     ? "Connection refused"
     : /connection reset/i.test(raw)

@@ -1,0 +1,425 @@
+// End-to-end tests of `contree kill` / `contree op cancel`: the real main.ts against the emulator.
+import assert from "node:assert/strict";
+import { type Emulator, startEmulator } from "../emulator/server.ts";
+import { homeFor, lines, makeHome, runContree, spawnContree } from "../helpers.ts";
+
+async function withEmu(fn: (emu: Emulator) => Promise<void>, opts = {}) {
+  const emu = await startEmulator(opts);
+  try {
+    await fn(emu);
+  } finally {
+    await emu.close();
+  }
+}
+
+const deletedPaths = (emu: Emulator) => emu.seen("DELETE").map((r) => r.path);
+
+Deno.test("kill: several UUIDs, some joined by whitespace in one argument, one DELETE each in order", () =>
+  withEmu(async (emu) => {
+    const [a, b, c] = emu.seed(3).map((o) => o.uuid);
+    const r = await runContree(["kill", a, `${b} \t${c}\n`], { home: homeFor(emu) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.deepEqual(lines(r.stderr), [a, b, c].map((u) => `[INFO] Cancelled operation ${u}`));
+    assert.deepEqual(deletedPaths(emu), [a, b, c].map((u) => `/v1/operations/${u}`));
+  }));
+
+Deno.test("op cancel, op kill, op k and operation cancel all cancel through the same handler", () =>
+  withEmu(async (emu) => {
+    for (const words of [["op", "cancel"], ["op", "kill"], ["op", "k"], ["operation", "cancel"]]) {
+      const [op] = emu.seed(1);
+      const r = await runContree([...words, op.uuid], { home: homeFor(emu) });
+      assert.equal(r.code, 0, `${words.join(" ")}: ${r.stderr}`);
+      assert.deepEqual(lines(r.stderr), [`[INFO] Cancelled operation ${op.uuid}`]);
+    }
+    assert.equal(emu.seen("DELETE").length, 4);
+  }));
+
+Deno.test("kill: UUIDs in any accepted form are sent canonical (lower case, hyphenated)", () =>
+  withEmu(async (emu) => {
+    const [a, b, c] = emu.seed(3).map((o) => o.uuid);
+    const r = await runContree(
+      ["kill", a.toUpperCase(), `{${b.replaceAll("-", "")}}`, `urn:uuid:${c}`],
+      { home: homeFor(emu) },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(deletedPaths(emu), [a, b, c].map((u) => `/v1/operations/${u}`));
+  }));
+
+Deno.test("kill: invalid tokens are reported together in one line and nothing is sent", () =>
+  withEmu(async (emu) => {
+    const [a] = emu.seed(1).map((o) => o.uuid);
+    const one = await runContree(["kill", "abc", a], { home: homeFor(emu) });
+    assert.equal(one.code, 1);
+    assert.deepEqual(lines(one.stderr), ["[ERROR] Invalid operation reference: abc"]);
+    const two = await runContree(["kill", "abc", a, "def"], { home: homeFor(emu) });
+    assert.equal(two.code, 1);
+    assert.deepEqual(lines(two.stderr), ["[ERROR] Invalid operation references: abc def"]);
+    const withAll = await runContree(["kill", "--all", "nope"], { home: homeFor(emu) });
+    assert.equal(withAll.code, 1);
+    assert.deepEqual(lines(withAll.stderr), ["[ERROR] Invalid operation reference: nope"]);
+    assert.equal(emu.requests.length, 0);
+  }));
+
+Deno.test("kill: 404 and 409 are per-operation failures; the rest continue; exit 1", () =>
+  withEmu(async (emu) => {
+    const [a] = emu.seed(1).map((o) => o.uuid);
+    const [done] = emu.seed(1, { status: "SUCCESS" }).map((o) => o.uuid);
+    const missing = "019e3fb6-e447-760d-b7ab-62ef51f91b1f";
+    const [c] = emu.seed(1).map((o) => o.uuid);
+    const r = await runContree(["kill", a, missing, done, c], { home: homeFor(emu) });
+    assert.equal(r.code, 1);
+    assert.deepEqual(lines(r.stderr), [
+      `[INFO] Cancelled operation ${a}`,
+      `[ERROR] Failed to cancel ${missing}: API 404 Not Found: {"detail":"Operation not found"}`,
+      `[ERROR] Failed to cancel ${done}: API 409 Conflict: {"detail":"Operation already finished"}`,
+      `[INFO] Cancelled operation ${c}`,
+    ]);
+    assert.equal(emu.seen("DELETE").length, 4);
+  }));
+
+Deno.test("kill: 5xx answers are retried with the original's delays and warnings", () =>
+  withEmu(async (emu) => {
+    const [op] = emu.seed(1);
+    emu.fault({ status: 500 });
+    emu.fault({ status: 503 });
+    // The real schedule (1 s, then 2 s), not the fast one the other tests use.
+    const r = await runContree(["kill", op.uuid], {
+      home: homeFor(emu),
+      env: { CONTREE_RETRY_DELAYS: "1,2,4,5,10,10,10" },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(lines(r.stderr), [
+      "[WARNING] Server error 500, retrying in 1s…",
+      "[WARNING] Server error 503, retrying in 2s…",
+      `[INFO] Cancelled operation ${op.uuid}`,
+    ]);
+    assert.deepEqual(emu.seen("DELETE").map((q) => q.status), [500, 503, 202]);
+  }));
+
+Deno.test("kill: a 5xx that never ends fails that operation after 8 attempts", () =>
+  withEmu(async (emu) => {
+    const [a, b] = emu.seed(2).map((o) => o.uuid);
+    emu.fault({ status: 502, times: 8, body: "bad gateway" });
+    const r = await runContree(["kill", a, b], {
+      home: homeFor(emu),
+      env: { CONTREE_CONCURRENCY: "1" },
+    });
+    assert.equal(r.code, 1);
+    const out = lines(r.stderr);
+    assert.equal(out.filter((l) => l.startsWith("[WARNING] Server error 502")).length, 7);
+    assert.ok(out.includes(`[ERROR] Failed to cancel ${a}: API 502 Bad Gateway: bad gateway`));
+    assert.equal(out.at(-1), `[INFO] Cancelled operation ${b}`);
+    assert.equal(emu.seen("DELETE").length, 9);
+  }));
+
+Deno.test("kill: 429 is retried after the server's Retry-After", () =>
+  withEmu(async (emu) => {
+    const [op] = emu.seed(1);
+    emu.fault({ status: 429, headers: { "retry-after": "1" } });
+    const r = await runContree(["kill", op.uuid], { home: homeFor(emu) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(lines(r.stderr), [
+      "[WARNING] Rate limited (429), retrying in 1s…",
+      `[INFO] Cancelled operation ${op.uuid}`,
+    ]);
+    assert.deepEqual(emu.seen("DELETE").map((q) => q.status), [429, 202]);
+  }));
+
+Deno.test("kill: a dropped connection is retried as a network error", () =>
+  withEmu(async (emu) => {
+    const [op] = emu.seed(1);
+    emu.fault({ close: true });
+    const r = await runContree(["kill", op.uuid], { home: homeFor(emu) });
+    assert.equal(r.code, 0, r.stderr);
+    const out = lines(r.stderr);
+    assert.match(out[0], /^\[WARNING\] Network error \(\w+\), retrying in 0\.01s…$/);
+    assert.equal(out[1], `[INFO] Cancelled operation ${op.uuid}`);
+    assert.equal(emu.seen("DELETE").length, 2);
+  }));
+
+Deno.test("kill: an unreachable API is a network error after the retries, exit 1", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close(); // nothing listens there now: connection refused
+  const home = makeHome([{ token: "t", url: `http://127.0.0.1:${port}` }]);
+  const uuid = "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f";
+  const r = await runContree(["kill", uuid], { home });
+  assert.equal(r.code, 1);
+  const out = lines(r.stderr);
+  const warnings = out.filter((l) =>
+    l.startsWith("[WARNING] Network error (ConnectionRefusedError)")
+  );
+  assert.equal(warnings.length, 7);
+  assert.match(
+    out.find((l) => l.startsWith("[ERROR]"))!,
+    new RegExp(
+      `^\\[ERROR\\] Network error: Connection refused \\(DELETE .*/v1/operations/${uuid}\\)$`,
+    ),
+  );
+});
+
+Deno.test("kill: a request that times out is not retried and ends the command", () =>
+  withEmu(async (emu) => {
+    const [a, b] = emu.seed(2).map((o) => o.uuid);
+    emu.fault({ delayMs: 2000 });
+    const r = await runContree(["kill", a, b], {
+      home: homeFor(emu),
+      env: { CONTREE_TIMEOUT: "0.3", CONTREE_CONCURRENCY: "1" },
+    });
+    assert.equal(r.code, 1);
+    const out = lines(r.stderr);
+    assert.equal(
+      out.at(-1),
+      `[ERROR] Network error: Request timed out: DELETE /v1/operations/${a}`,
+    );
+    assert.ok(out.includes(`[WARNING] Not cancelled: ${a} ${b}`), r.stderr);
+    assert.deepEqual(deletedPaths(emu), [`/v1/operations/${a}`]);
+  }));
+
+Deno.test("kill --all: pages through every active status and cancels only active operations", () =>
+  withEmu(async (emu) => {
+    const pending = emu.seed(230, { status: "PENDING" }).map((o) => o.uuid);
+    const assigned = emu.seed(100, { status: "ASSIGNED" }).map((o) => o.uuid);
+    const executing = emu.seed(5, { status: "EXECUTING" }).map((o) => o.uuid);
+    emu.seed(50, { status: "SUCCESS" });
+    emu.seed(10, { status: "FAILED" });
+    const r = await runContree(["kill", "--all"], { home: homeFor(emu) });
+    assert.equal(r.code, 0, r.stderr.slice(0, 500));
+    const lists = emu.seen("GET", "/v1/operations").map((q) => q.search).sort();
+    assert.deepEqual(lists, [
+      "status=ASSIGNED&limit=100&offset=0",
+      "status=ASSIGNED&limit=100&offset=100",
+      "status=EXECUTING&limit=100&offset=0",
+      "status=PENDING&limit=100&offset=0",
+      "status=PENDING&limit=100&offset=100",
+      "status=PENDING&limit=100&offset=200",
+    ]);
+    // Input order of the log: PENDING, then ASSIGNED, then EXECUTING (server order within each).
+    const newestFirst = (xs: string[]) => [...xs].reverse();
+    const expected = [...newestFirst(pending), ...newestFirst(assigned), ...newestFirst(executing)];
+    assert.deepEqual(lines(r.stderr), expected.map((u) => `[INFO] Cancelled operation ${u}`));
+    assert.equal(emu.seen("DELETE").length, 335);
+    const statuses = [...emu.ops.values()].map((o) => o.status);
+    assert.equal(statuses.filter((s) => s === "CANCELLED").length, 335);
+    assert.equal(statuses.filter((s) => s === "SUCCESS").length, 50);
+  }));
+
+Deno.test("kill --all with UUIDs warns and ignores the UUIDs", () =>
+  withEmu(async (emu) => {
+    const [active] = emu.seed(1, { status: "PENDING" }).map((o) => o.uuid);
+    const [ignored] = emu.seed(1, { status: "SUCCESS" }).map((o) => o.uuid);
+    const r = await runContree(["op", "cancel", ignored, "-a"], { home: homeFor(emu) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(lines(r.stderr), [
+      "[WARNING] --all overrides explicit UUIDs; cancelling all active",
+      `[INFO] Cancelled operation ${active}`,
+    ]);
+    assert.deepEqual(deletedPaths(emu), [`/v1/operations/${active}`]);
+  }));
+
+Deno.test("kill --all with nothing active: three list requests, INFO line, exit 0", () =>
+  withEmu(async (emu) => {
+    emu.seed(3, { status: "CANCELLED" });
+    const r = await runContree(["kill", "--all"], { home: homeFor(emu) });
+    assert.equal(r.code, 0);
+    assert.deepEqual(lines(r.stderr), ["[INFO] No active operations to cancel"]);
+    assert.equal(emu.seen("GET").length, 3);
+    assert.equal(emu.seen("DELETE").length, 0);
+  }));
+
+Deno.test("kill --all: an API error while listing aborts before any DELETE", () =>
+  withEmu(async (emu) => {
+    emu.seed(2, { status: "PENDING" });
+    emu.fault({ status: 403, body: "forbidden", times: 3 });
+    const r = await runContree(["kill", "--all"], { home: homeFor(emu) });
+    assert.equal(r.code, 1);
+    assert.deepEqual(lines(r.stderr), ["[ERROR] API 403 Forbidden: forbidden"]);
+    assert.equal(emu.seen("DELETE").length, 0);
+  }));
+
+Deno.test("kill without UUIDs or --all: ERROR line, exit 1, no request", () =>
+  withEmu(async (emu) => {
+    const r = await runContree(["kill"], { home: homeFor(emu) });
+    assert.equal(r.code, 1);
+    assert.deepEqual(lines(r.stderr), ["[ERROR] Provide at least one UUID, or use --all"]);
+    assert.equal(emu.requests.length, 0);
+  }));
+
+Deno.test("IAM profiles send Bearer and Project; JWT profiles send no Project", () =>
+  withEmu(async (emu) => {
+    const [a, b] = emu.seed(2).map((o) => o.uuid);
+    const iam = homeFor(emu, { type: "iam", project: "aiproject-xyz" });
+    const r1 = await runContree(["kill", a], { home: iam });
+    assert.equal(r1.code, 0, r1.stderr);
+    // JWT: a -P flag does not add the header, so this emulator (which demands it) says 401.
+    const r2 = await runContree(["-P", "aiproject-xyz", "kill", b], { home: homeFor(emu) });
+    assert.equal(r2.code, 1);
+    assert.deepEqual(lines(r2.stderr), [
+      `[ERROR] Failed to cancel ${b}: API 401 Unauthorized: {"detail":"Unauthorized"}`,
+    ]);
+    const [first, second] = emu.seen("DELETE");
+    assert.equal(first.headers["authorization"], `Bearer ${emu.token}`);
+    assert.equal(first.headers["project"], "aiproject-xyz");
+    assert.match(first.headers["user-agent"], /^contree-cli\/\S+ Deno\/\S+ \S+-\S+$/);
+    assert.equal(second.headers["project"], undefined);
+  }, { project: "aiproject-xyz" }));
+
+Deno.test("IAM profile without a project: per-operation local error, nothing sent", () =>
+  withEmu(async (emu) => {
+    const [a] = emu.seed(1).map((o) => o.uuid);
+    const r = await runContree(["kill", a], { home: homeFor(emu, { type: "iam" }) });
+    assert.equal(r.code, 1);
+    assert.deepEqual(lines(r.stderr), [
+      `[ERROR] Failed to cancel ${a}: API 0 No project: No project configured. Run \`contree auth\` first.`,
+    ]);
+    assert.equal(emu.requests.length, 0);
+  }));
+
+Deno.test("a path prefix in the URL prefixes every request", () =>
+  withEmu(async (emu) => {
+    const [a] = emu.seed(1).map((o) => o.uuid);
+    const home = makeHome([{ token: emu.token, url: `${emu.url}/` }]); // trailing slash too
+    const r = await runContree(["kill", a], { home });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(deletedPaths(emu), [`/api/v1/operations/${a}`]);
+  }, { prefix: "/api" }));
+
+Deno.test("global flags override the profile; -p and CONTREE_PROFILE pick profiles", () =>
+  withEmu(async (emu) => {
+    const [a, b, c] = emu.seed(3).map((o) => o.uuid);
+    const home = makeHome([
+      { name: "default", token: "wrong", url: "http://127.0.0.1:9" },
+      { name: "good", token: emu.token, url: emu.url },
+    ]);
+    const viaFlags = await runContree(["--token", emu.token, "-u", emu.url, "kill", a], { home });
+    assert.equal(viaFlags.code, 0, viaFlags.stderr);
+    const viaProfile = await runContree(["-p", "good", "kill", b], { home });
+    assert.equal(viaProfile.code, 0, viaProfile.stderr);
+    const viaEnv = await runContree(["kill", c], { home, env: { CONTREE_PROFILE: "good" } });
+    assert.equal(viaEnv.code, 0, viaEnv.stderr);
+    assert.equal(emu.seen("DELETE").length, 3);
+  }));
+
+Deno.test("config problems are one-line errors with exit 1", async () => {
+  const uuid = "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f";
+  const empty = makeHome();
+  const noProfile = await runContree(["kill", uuid], { home: empty });
+  assert.equal(noProfile.code, 1);
+  assert.deepEqual(lines(noProfile.stderr), [
+    "[ERROR] Profile 'default' does not exist. Run `contree auth` first.",
+  ]);
+  const unknown = await runContree(["-p", "nope", "kill", uuid], { home: empty });
+  assert.deepEqual(lines(unknown.stderr), [
+    "[ERROR] Profile 'nope' does not exist. Run `contree auth` first.",
+  ]);
+  const noUrl = makeHome([{ token: "t" }]);
+  const r3 = await runContree(["kill", uuid], { home: noUrl });
+  assert.equal(r3.code, 1);
+  assert.deepEqual(lines(r3.stderr), [
+    "[ERROR] No URL configured for JWT profile 'default'. Run `contree auth` or pass --url.",
+  ]);
+  const broken = makeHome();
+  Deno.writeTextFileSync(`${broken}/auth.ini`, "token = x\n[profile:default]\nurl = http://h\n");
+  const r4 = await runContree(["kill", uuid], { home: broken });
+  assert.equal(r4.code, 1);
+  assert.deepEqual(lines(r4.stderr), [
+    `[ERROR] Invalid config file ${broken}/auth.ini, line 1: file contains no section headers`,
+  ]);
+  const r5 = await runContree(["-c", `${empty}/missing.ini`, "kill", uuid], { home: empty });
+  assert.deepEqual(lines(r5.stderr), [`[ERROR] Config file not found: ${empty}/missing.ini`]);
+  Deno.mkdirSync(`${empty}/cli.ini`);
+  const r6 = await runContree(["kill", uuid], { home: empty });
+  assert.equal(r6.code, 1);
+  assert.deepEqual(lines(r6.stderr), [
+    `[ERROR] Cannot read config file ${empty}/cli.ini: is a directory`,
+  ]);
+  for (const r of [noProfile, unknown, r3, r4, r5, r6]) assert.equal(r.stdout, "");
+});
+
+Deno.test("cli.ini merges under auth.ini and its [cli] section sets flag defaults", () =>
+  withEmu(async (emu) => {
+    const [a] = emu.seed(1).map((o) => o.uuid);
+    const home = makeHome([{ token: emu.token }]); // url only in cli.ini
+    Deno.writeTextFileSync(
+      `${home}/cli.ini`,
+      `[cli]\nlog_level = warning\n\n[profile:default]\nurl = ${emu.url}\ntoken = overridden\n`,
+    );
+    const r = await runContree(["kill", a], { home });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, ""); // INFO suppressed by the [cli] log_level
+    assert.equal(emu.seen("DELETE")[0].headers["authorization"], `Bearer ${emu.token}`);
+  }));
+
+Deno.test("the token never appears in any output, even at debug level or echoed by the server", () =>
+  withEmu(async (emu) => {
+    const [a] = emu.seed(1).map((o) => o.uuid);
+    emu.fault({ status: 400, body: `{"detail": "bad token ${emu.token}"}` });
+    const r = await runContree(["-L", "debug", "kill", a, a], {
+      home: homeFor(emu),
+      env: { CONTREE_CONCURRENCY: "1" },
+    });
+    assert.equal(r.code, 1);
+    assert.ok(!r.stderr.includes(emu.token) && !r.stdout.includes(emu.token), r.stderr);
+    assert.match(r.stderr, /'authorization': '<redacted>'/);
+    assert.match(r.stderr, /\[DEBUG\] DELETE \/v1\/operations\/\S+ -> 202 Accepted/);
+    assert.ok(
+      lines(r.stderr).includes(
+        `[ERROR] Failed to cancel ${a}: API 400 Bad Request: {"detail": "bad token ***"}`,
+      ),
+    );
+  }, { token: "s3cr3t-t0ken-value" }));
+
+Deno.test("-L warning silences INFO; -L error keeps errors", () =>
+  withEmu(async (emu) => {
+    const [a] = emu.seed(1).map((o) => o.uuid);
+    const quiet = await runContree(["-L", "warning", "kill", a], { home: homeFor(emu) });
+    assert.equal(quiet.code, 0);
+    assert.equal(quiet.stderr, "");
+    const err = await runContree(["--log-level", "error", "kill"], { home: homeFor(emu) });
+    assert.deepEqual(lines(err.stderr), ["[ERROR] Provide at least one UUID, or use --all"]);
+  }));
+
+Deno.test("Ctrl-C mid-bulk: in-flight DELETEs finish, the rest are listed, exit 130", () =>
+  withEmu(async (emu) => {
+    const uuids = emu.seed(40, { status: "PENDING" }).map((o) => o.uuid);
+    emu.latencyMs = 150;
+    const child = spawnContree(["kill", ...uuids], {
+      home: homeFor(emu),
+      env: { CONTREE_CONCURRENCY: "2" },
+    });
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let stderr = "";
+    while (!stderr.includes("Cancelled operation")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += value;
+    }
+    child.kill("SIGINT");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += value;
+    }
+    const { code } = await child.status;
+    await child.stdout.cancel();
+    assert.equal(code, 130, stderr);
+    const out = lines(stderr);
+    assert.equal(out.at(-1), "[ERROR] User interrupted");
+    const cancelled = out.filter((l) => l.startsWith("[INFO] Cancelled operation ")).map((l) =>
+      l.split(" ").at(-1)!
+    );
+    const notCancelled = out.find((l) => l.startsWith("[WARNING] Not cancelled: "))!.split(": ")[1]
+      .split(" ");
+    // Nothing lost: every UUID is either reported cancelled or listed as not cancelled.
+    assert.deepEqual([...cancelled, ...notCancelled], uuids);
+    assert.ok(notCancelled.length > 0);
+    // Every DELETE that was sent finished and was reported.
+    const sent = emu.seen("DELETE").map((q) => q.path.split("/").at(-1));
+    assert.deepEqual(sent.sort(), [...cancelled].sort());
+    assert.ok(
+      out.some((l) =>
+        /^\[WARNING\] Stopped early: \d+ cancelled, 0 failed, \d+ not attempted$/.test(l)
+      ),
+    );
+  }));
