@@ -219,14 +219,15 @@ export function createClient(opts: ClientOptions): Client {
     }
   }
 
-  async function getJson(path: string, query?: [string, string][]): Promise<unknown> {
+  async function getJson(path: string, query: [string, string][] = []): Promise<unknown> {
     const { text } = await request("GET", path, query);
     try {
       return JSON.parse(text);
     } catch {
       const sample = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+      const qs = query.length ? `?${new URLSearchParams(query)}` : "";
       throw new ResponseError(
-        `Malformed response from GET ${prefix}${path}: not JSON: ${JSON.stringify(sample)}`,
+        `Malformed response from GET ${prefix}${path}${qs}: not JSON: ${JSON.stringify(sample)}`,
       );
     }
   }

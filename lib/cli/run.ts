@@ -11,7 +11,7 @@ import {
   type Profile,
   resolveProfile,
 } from "../config.ts";
-import { IniError } from "../ini.ts";
+import { type Ini, IniError } from "../ini.ts";
 import type { Io } from "../io.ts";
 import { type CliLogLevel, log, LOG_LEVELS, setupLogging } from "../log.ts";
 import { ReferenceError, resolveTokens } from "../refs.ts";
@@ -113,18 +113,19 @@ function reportFailure(e: unknown): number {
  */
 export async function runCli(argv: string[], io: Io, opts: RunOptions = {}): Promise<number> {
   const columns = opts.columns;
-  // Until the level is known, log at info so config errors are seen.
-  let logging = setupLogging({ stderr: io.stderr, env: io.env, level: "info" });
   if (argv.length === 0) {
     io.stdout.write(formatHelp(ROOT, columns));
     return 0;
   }
   const home = contreeHome(io.env);
-  let cliIni;
+  // cli.ini supplies flag defaults, so it is read before parsing; a broken one is reported once
+  // logging is set up.
+  let cliIni: Ini = new Map();
+  let cliIniError: unknown;
   try {
     cliIni = loadCliIni(home);
   } catch (e) {
-    return reportFailure(e);
+    cliIniError = e;
   }
 
   const parsed = parseArgv(ROOT, argv);
@@ -148,7 +149,15 @@ export async function runCli(argv: string[], io: Io, opts: RunOptions = {}): Pro
 
   const globals = { ...cliDefaults(cliIni), ...definedOnly(parsed.values[0]) };
   const level = (globals.log_level ?? "info") as CliLogLevel;
-  if (!LOG_LEVELS.includes(level)) {
+  const validLevel = LOG_LEVELS.includes(level);
+  // LogTape is configured exactly once per run, here.
+  const logging = setupLogging({
+    stderr: io.stderr,
+    env: io.env,
+    level: validLevel ? level : "info",
+  });
+  if (cliIniError) return reportFailure(cliIniError);
+  if (!validLevel) {
     return reportFailure(new ConfigError(`Invalid log_level '${level}' in ${home}/cli.ini`));
   }
   if (globals.output_format !== undefined && !FORMATS.includes(globals.output_format as never)) {
@@ -157,7 +166,6 @@ export async function runCli(argv: string[], io: Io, opts: RunOptions = {}): Pro
     );
   }
   globals.output_format ??= "default";
-  logging = setupLogging({ stderr: io.stderr, env: io.env, level });
 
   const command: CommandSpec = parsed.path[parsed.path.length - 1];
   const args = parsed.values[parsed.values.length - 1];

@@ -423,3 +423,40 @@ Deno.test("Ctrl-C mid-bulk: in-flight DELETEs finish, the rest are listed, exit 
       ),
     );
   }));
+
+Deno.test("kill --all: garbage from the server is a one-line error, exit 1, no DELETE", () =>
+  withEmu(async (emu) => {
+    emu.seed(2, { status: "PENDING" });
+    emu.fault({ status: 200, body: "<html>oops</html>" });
+    const html = await runContree(["kill", "--all"], { home: homeFor(emu) });
+    assert.equal(html.code, 1);
+    assert.match(
+      lines(html.stderr)[0],
+      /^\[ERROR\] Malformed response from GET \/v1\/operations\?status=\w+&limit=100&offset=0: not JSON: "<html>oops<\/html>"$/,
+    );
+    emu.fault({ status: 200, body: '{"items": []}' });
+    const shape = await runContree(["kill", "--all"], { home: homeFor(emu) });
+    assert.equal(shape.code, 1);
+    assert.deepEqual(lines(shape.stderr), [
+      "[ERROR] Malformed response from GET /v1/operations: expected a JSON array",
+    ]);
+    assert.equal(emu.seen("DELETE").length, 0);
+    // The emulator's own list shape `{"operations": [...]}` is accepted (decisions §14).
+    emu.fault({ status: 200, body: JSON.stringify({ operations: [] }) });
+    const wrapped = await runContree(["kill", "--all"], { home: homeFor(emu) });
+    assert.equal(wrapped.code, 0, wrapped.stderr);
+  }));
+
+Deno.test("a broken cli.ini is a one-line error, exit 1", async () => {
+  const home = makeHome([{ token: "t", url: "http://127.0.0.1:9" }]);
+  Deno.writeTextFileSync(`${home}/cli.ini`, "[cli\nlog_level = debug\n");
+  const r = await runContree(["kill", "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"], { home });
+  assert.equal(r.code, 1);
+  assert.deepEqual(lines(r.stderr), [
+    `[ERROR] Invalid config file ${home}/cli.ini, line 1: file contains no section headers`,
+  ]);
+  Deno.writeTextFileSync(`${home}/cli.ini`, "[cli]\nlog_level = loud\n");
+  const level = await runContree(["kill", "x"], { home });
+  assert.equal(level.code, 1);
+  assert.deepEqual(lines(level.stderr), [`[ERROR] Invalid log_level 'loud' in ${home}/cli.ini`]);
+});
