@@ -6,10 +6,15 @@ export const IAM_DEFAULT_URL = "https://api.tokenfactory.nebius.com/sandboxes";
 
 /** A resolved profile: where to send requests and how to authenticate. */
 export interface Profile {
+  /** The profile's name (`[profile:<name>]` in `auth.ini`). */
   name: string;
+  /** How to authenticate: a JWT bearer token, or IAM (token plus `Project` header). */
   type: "jwt" | "iam";
+  /** The bearer token, if configured. */
   token?: string;
+  /** The API base URL, without a trailing slash. */
   url: string;
+  /** The project id (IAM profiles). */
   project?: string;
 }
 
@@ -18,23 +23,35 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-function homeDir(env: Env): string {
-  return env.HOME ?? env.USERPROFILE ?? ".";
+/**
+ * The user's home directory as Python's `expanduser` finds it: `HOME` on POSIX; on Windows
+ * `USERPROFILE`, else `HOMEDRIVE` + `HOMEPATH` (then `HOME`, as Git Bash sets it). Empty values
+ * are skipped.
+ */
+function homeDir(env: Env, os: typeof Deno.build.os): string {
+  const drivePath = env.HOMEDRIVE && env.HOMEPATH ? env.HOMEDRIVE + env.HOMEPATH : undefined;
+  return (os === "windows"
+    ? env.USERPROFILE || drivePath || env.HOME
+    : env.HOME || env.USERPROFILE) ||
+    ".";
 }
 
-function expandUser(path: string, env: Env): string {
-  return path === "~" || path.startsWith("~/") ? homeDir(env) + path.slice(1) : path;
+/** Expands a leading `~` (`~/…`, and `~\…` on Windows) to the home directory. */
+function expandUser(path: string, env: Env, os: typeof Deno.build.os = Deno.build.os): string {
+  const tilde = os === "windows" ? /^~(?:[\\/]|$)/ : /^~(?:\/|$)/;
+  return tilde.test(path) ? homeDir(env, os) + path.slice(1) : path;
 }
 
 /**
  * `CONTREE_HOME`: the env var, else `$XDG_CONFIG_HOME/contree`, else `~/.config/contree`
- * (`~` expanded in both; on Windows `%USERPROFILE%` stands in for `~`).
+ * (`~` expanded in both; on Windows `%USERPROFILE%` stands in for `~`). Parts are joined with
+ * `/`, which Deno's file APIs accept on Windows too. `os` is for tests.
  */
-export function contreeHome(env: Env): string {
-  if (env.CONTREE_HOME) return expandUser(env.CONTREE_HOME, env);
+export function contreeHome(env: Env, os: typeof Deno.build.os = Deno.build.os): string {
+  if (env.CONTREE_HOME) return expandUser(env.CONTREE_HOME, env, os);
   const xdg = env.XDG_CONFIG_HOME
-    ? expandUser(env.XDG_CONFIG_HOME, env)
-    : `${homeDir(env)}/.config`;
+    ? expandUser(env.XDG_CONFIG_HOME, env, os)
+    : `${homeDir(env, os)}/.config`;
   return `${xdg}/contree`;
 }
 
@@ -89,10 +106,15 @@ export function cliDefaults(cliIni: Ini): Record<string, string> {
 
 /** The global flags that affect profile resolution. */
 export interface ProfileOverrides {
+  /** `-p/--profile`: the profile to use. */
   profile?: string;
+  /** `--token`: replaces the profile's token. */
   token?: string;
+  /** `-u/--url`: replaces the profile's URL. */
   url?: string;
+  /** `-P/--project`: replaces the profile's project. */
   project?: string;
+  /** `-c/--config-path`: reads this file instead of `auth.ini`. */
   configPath?: string;
 }
 

@@ -1,16 +1,21 @@
 // Shared test helpers: a throwaway CONTREE_HOME with profiles, and the real CLI run as a process.
+import { fileURLToPath } from "node:url";
 import type { Emulator } from "./emulator/server.ts";
 
-/** The permission flags the compiled binary gets (deno.json `start` uses the same). */
+/**
+ * The permission flags the compiled binary gets: deno.json `start` and every `compile:*` task use
+ * the same (tests/dist/tasks.test.ts checks it). No `--allow-sys`: nothing calls an OS-info API.
+ */
 export const PERMISSIONS = [
+  "--no-prompt",
   "--allow-net",
   "--allow-env",
   "--allow-read",
   "--allow-write",
-  "--allow-sys",
 ];
 
-export const MAIN = new URL("../main.ts", import.meta.url).pathname;
+/** main.ts as a native path (`URL.pathname` would give `/C:/…` on Windows). */
+export const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 
 /** A profile to write into auth.ini. */
 export interface TestProfile {

@@ -1,0 +1,120 @@
+// The build surface stays consistent: deno.json's `start` and `compile:*` tasks, the test
+// helpers and README agree on permissions; both workflows are valid YAML naming only real tasks.
+import assert from "node:assert/strict";
+import { parse } from "./yaml.ts";
+import { PERMISSIONS } from "../helpers.ts";
+import { permissionFlags, readmeRunLine, readTasks, ROOT_URL, TARGETS, words } from "./util.ts";
+
+const tasks = readTasks();
+
+Deno.test("start, every compile:* task and tests/helpers.ts PERMISSIONS use the same permissions", () => {
+  assert.deepEqual(permissionFlags(words(tasks.start.command!)), PERMISSIONS);
+  for (const target of TARGETS) {
+    const argv = words(tasks[`compile:${target}`]?.command ?? "");
+    assert.deepEqual(argv.slice(0, 2), ["deno", "compile"], `compile:${target}`);
+    assert.deepEqual(permissionFlags(argv), PERMISSIONS, `compile:${target}`);
+  }
+  assert.deepEqual(readmeRunLine().flags.filter((f) => f !== "--no-config"), PERMISSIONS);
+});
+
+Deno.test("PERMISSIONS are the least the program needs: no sys, run, ffi or all", () => {
+  assert.ok(
+    !PERMISSIONS.some((p) => /^--allow-(sys|run|ffi|all)|^-A$/.test(p)),
+    String(PERMISSIONS),
+  );
+  assert.ok(PERMISSIONS.includes("--no-prompt"));
+});
+
+Deno.test("compile covers all six targets into dist/contree-<target>[.exe] with a frozen lockfile", () => {
+  assert.deepEqual(tasks.compile.dependencies, TARGETS.map((t) => `compile:${t}`));
+  for (const target of TARGETS) {
+    const argv = words(tasks[`compile:${target}`].command!);
+    const exe = target.includes("windows") ? ".exe" : "";
+    assert.ok(argv.includes("--frozen"), `compile:${target} lacks --frozen`);
+    assert.equal(argv[argv.indexOf("--target") + 1], target);
+    assert.equal(argv[argv.indexOf("--output") + 1], `dist/contree-${target}${exe}`);
+    assert.equal(argv.at(-1), "main.ts");
+  }
+});
+
+/** Every string value in a parsed YAML document, depth first. */
+function strings(node: unknown): string[] {
+  if (typeof node === "string") return [node];
+  if (Array.isArray(node)) return node.flatMap(strings);
+  if (node && typeof node === "object") return Object.values(node).flatMap(strings);
+  return [];
+}
+
+/** The `deno task NAME` invocations in a job's steps, `${{ matrix.X }}` expanded per include. */
+function taskNames(job: Record<string, unknown>): string[] {
+  const matrix = (job.strategy as { matrix?: Record<string, unknown> } | undefined)?.matrix ?? {};
+  const rows = (matrix.include as Record<string, string>[] | undefined) ?? [{}];
+  const names: string[] = [];
+  for (const text of strings(job.steps)) {
+    if (!text.includes("deno task")) continue;
+    // A step without matrix expressions yields the same names for every row: count it once.
+    const expanded = new Set(
+      rows.map((row) =>
+        text.replace(/\$\{\{\s*matrix\.(\w+)\s*\}\}/g, (_, k) => row[k] ?? `<${k}>`)
+      ),
+    );
+    for (const t of expanded) {
+      for (const m of t.matchAll(/deno task ([^\s;&|]+)/g)) names.push(m[1]);
+    }
+  }
+  return names;
+}
+
+for (const file of ["ci.yml", "release.yml"]) {
+  Deno.test(`.github/workflows/${file} is valid YAML and names only real deno tasks`, () => {
+    const text = Deno.readTextFileSync(new URL(`.github/workflows/${file}`, ROOT_URL));
+    const doc = parse(text, { strict: true, uniqueKeys: true });
+    assert.ok(doc.on, "no trigger");
+    assert.ok(doc.jobs && Object.keys(doc.jobs).length > 0, "no jobs");
+    const used: string[] = [];
+    for (const [name, job] of Object.entries(doc.jobs as Record<string, Record<string, unknown>>)) {
+      assert.ok(job["runs-on"], `${name}: no runs-on`);
+      assert.ok(Array.isArray(job.steps) && job.steps.length > 0, `${name}: no steps`);
+      for (const step of job.steps as Record<string, unknown>[]) {
+        assert.ok(step.uses || step.run, `${name}: a step with neither uses nor run`);
+        if (String(step.uses).startsWith("denoland/setup-deno")) {
+          assert.equal(step.uses, "denoland/setup-deno@v2");
+          assert.equal((step.with as Record<string, string>)["deno-version"], "v2.x");
+        }
+      }
+      used.push(...taskNames(job));
+    }
+    assert.ok(used.length > 0, "runs no deno task");
+    for (const task of used) assert.ok(tasks[task], `deno task ${task} is not in deno.json`);
+  });
+}
+
+Deno.test("ci.yml runs check and test on Linux, macOS and Windows", () => {
+  const doc = parse(Deno.readTextFileSync(new URL(".github/workflows/ci.yml", ROOT_URL)));
+  const job = doc.jobs.check;
+  assert.deepEqual(job.strategy.matrix.os, ["ubuntu-latest", "macos-latest", "windows-latest"]);
+  assert.deepEqual(taskNames(job), ["check", "test"]);
+});
+
+Deno.test("release.yml: tag check, every target compiled and run, SHA256SUMS attached", () => {
+  const text = Deno.readTextFileSync(new URL(".github/workflows/release.yml", ROOT_URL));
+  const doc = parse(text);
+  assert.deepEqual(doc.on.push.tags, ["v*"]);
+  assert.match(
+    strings(doc.jobs.version.steps).join("\n"),
+    /lib\/version\.ts[\s\S]*GITHUB_REF_NAME/,
+  );
+  const build = doc.jobs.build;
+  assert.equal(build.needs, "version");
+  assert.deepEqual(
+    build.strategy.matrix.include.map((r: { target: string }) => r.target).sort(),
+    [...TARGETS].sort(),
+  );
+  assert.deepEqual(taskNames(build).sort(), TARGETS.map((t) => `compile:${t}`).sort());
+  const buildText = strings(build.steps).join("\n");
+  assert.match(buildText, /--version/);
+  assert.match(buildText, /tests\/dist\/util\.ts/); // the emulator `kill` smoke run
+  const publish = strings(doc.jobs.publish.steps).join("\n");
+  assert.match(publish, /sha256sum contree-\* > SHA256SUMS/);
+  assert.match(publish, /dist\/SHA256SUMS/);
+});
