@@ -1,3 +1,5 @@
+// Session-history references (spec §3): lexing, resolution against a history store, and the
+// collected one-line error. The SQLite store itself lives in session.ts.
 import { BAD_UUID, canonicalUuid } from "./uuid.ts";
 
 /** A parsed history reference: the tip, an absolute id, or N steps back/forward. */
@@ -9,9 +11,13 @@ export type Reference =
 
 /** One row of `session_history`, as far as references care. */
 export interface HistoryEntry {
+  /** The row's id (what `@N`/absolute references name). */
   id: bigint;
+  /** The entry it follows, or null for a session's first entry. */
   parentId: bigint | null;
+  /** The session it belongs to. */
   sessionKey: string;
+  /** The operation it records. */
   operationUuid: string;
 }
 
@@ -23,12 +29,30 @@ export interface HistoryStore {
   entry(id: bigint): HistoryEntry | undefined;
   /** The child of `id` with the highest id within `sessionKey`. */
   latestChild(id: bigint, sessionKey: string): HistoryEntry | undefined;
+  /** Releases the store (the SQLite connection); called once resolution is done. */
+  close?(): void;
 }
 
-/** Resolution failed for one or more tokens; the message is the original's collected line. */
+/**
+ * The `UUID_OR_REF` arguments could not be turned into UUIDs. The message is the one line to
+ * print after `[ERROR] ` (spec §3.7).
+ */
 export class ReferenceError extends Error {
+  /** Always `"ReferenceError"`. */
   override name = "ReferenceError";
 }
+
+/**
+ * The session database could not be read at all (corrupted, foreign schema, locked). A subclass
+ * of {@link ReferenceError} so callers handle it alike, but reported once, not per token.
+ */
+export class HistoryStoreError extends ReferenceError {
+  /** Always `"HistoryStoreError"`. */
+  override name = "HistoryStoreError";
+}
+
+/** Why one reference token does not resolve; collected, never reported alone. */
+class Unresolvable extends Error {}
 
 /** Longest bare number taken as a history id; longer ones are UUID candidates (decisions §23). */
 const MAX_ID_DIGITS = 18;
@@ -58,11 +82,8 @@ export function parseReference(token: string): Reference | undefined {
   }
   if (!digits) return sign ? undefined : { kind: "tip" };
   const n = BigInt(digits);
-  return sign === "-"
-    ? { kind: "back", n }
-    : sign === "+"
-    ? { kind: "forward", n }
-    : { kind: "id", n };
+  if (sign === "-") return { kind: "back", n };
+  return sign === "+" ? { kind: "forward", n } : { kind: "id", n };
 }
 
 /** Splits every argument on whitespace and drops empty pieces (spec §3.5). */
@@ -72,43 +93,73 @@ export function splitTokens(args: readonly string[]): string[] {
 
 const NO_SESSION = "No active session; cannot resolve history entry. Run `contree use` first.";
 
-/** Resolves one reference to an operation UUID; throws an Error whose message is the reason. */
-export function resolveReference(ref: Reference, store: HistoryStore, sessionKey: string): string {
-  const tip = store.tip(sessionKey);
-  if (!tip) throw new Error(NO_SESSION);
-  let entry: HistoryEntry = tip;
-  if (ref.kind !== "tip" && ref.n === 0n) {
-    throw new Error("History reference must be a non-zero number");
+/**
+ * Follows `next` up to `n` times from `start`. Returns the entry reached, or the number of steps
+ * taken when `next` ran out. A cycle (possible only in a damaged database) is skipped over
+ * arithmetically, giving what n single steps would, so a huge `n` cannot hang.
+ */
+function walk(
+  start: HistoryEntry,
+  n: bigint,
+  next: (e: HistoryEntry) => HistoryEntry | undefined,
+): HistoryEntry | bigint {
+  const path = [start];
+  const seen = new Map([[start.id, 0]]);
+  for (let i = 0n; i < n; i++) {
+    const step = next(path[path.length - 1]);
+    if (!step) return i;
+    const j = seen.get(step.id);
+    if (j !== undefined) {
+      const remaining = n - i - 1n;
+      return path[j + Number(remaining % BigInt(path.length - j))];
+    }
+    seen.set(step.id, path.length);
+    path.push(step);
   }
+  return path[path.length - 1];
+}
+
+/** Finds the entry a reference points at (spec §3.4 steps 2–6). */
+function findEntry(ref: Reference, store: HistoryStore, sessionKey: string): HistoryEntry {
+  const tip = store.tip(sessionKey);
+  if (!tip) throw new Unresolvable(NO_SESSION);
+  if (ref.kind === "tip") return tip;
+  if (ref.n === 0n) throw new Unresolvable("History reference must be a non-zero number");
   if (ref.kind === "id") {
     const found = store.entry(ref.n);
-    if (!found) throw new Error(`History entry ${ref.n} not found`);
-    entry = found;
-  } else if (ref.kind === "back") {
-    for (let i = 0n; i < ref.n; i++) {
-      const parent = entry.parentId === null ? undefined : store.entry(entry.parentId);
-      if (!parent) throw new Error(`Cannot go back ${ref.n} steps: only ${i} ancestors available`);
-      entry = parent;
-    }
-  } else if (ref.kind === "forward") {
-    for (let i = 0n; i < ref.n; i++) {
-      const child = store.latestChild(entry.id, sessionKey);
-      if (!child) {
-        throw new Error(`Cannot go forward ${ref.n} steps: only ${i} children available`);
-      }
-      entry = child;
-    }
+    if (!found) throw new Unresolvable(`History entry ${ref.n} not found`);
+    return found;
   }
-  if (!entry.operationUuid) throw new Error(`History entry ${entry.id} has no operation UUID`);
+  if (ref.kind === "back") {
+    const got = walk(tip, ref.n, (e) => e.parentId === null ? undefined : store.entry(e.parentId));
+    if (typeof got !== "bigint") return got;
+    throw new Unresolvable(`Cannot go back ${ref.n} steps: only ${got} ancestors available`);
+  }
+  const got = walk(tip, ref.n, (e) => store.latestChild(e.id, sessionKey));
+  if (typeof got !== "bigint") return got;
+  throw new Unresolvable(`Cannot go forward ${ref.n} steps: only ${got} children available`);
+}
+
+/**
+ * Resolves one reference to a canonical operation UUID (spec §3.4). Throws an Error whose
+ * message is the reason (the text after `<token>: ` in the collected line); errors of the store
+ * itself ({@link HistoryStoreError}) pass through unchanged.
+ */
+export function resolveReference(ref: Reference, store: HistoryStore, sessionKey: string): string {
+  const entry = findEntry(ref, store, sessionKey);
+  if (!entry.operationUuid) {
+    throw new Unresolvable(`History entry ${entry.id} has no operation UUID`);
+  }
   const uuid = canonicalUuid(entry.operationUuid);
-  if (!uuid) throw new Error(BAD_UUID);
+  if (!uuid) throw new Unresolvable(BAD_UUID);
   return uuid;
 }
 
 /**
  * Turns `UUID_OR_REF` arguments into canonical UUIDs: splits on whitespace, validates literals,
- * resolves references against the store (opened only if a reference needs it). All failures are
- * collected into one {@link ReferenceError} (spec §3.7); nothing is returned partially.
+ * resolves references against the store (opened only if a reference needs it, closed after).
+ * All token failures are collected into one {@link ReferenceError} (spec §3.7); a store that
+ * cannot be read throws its own {@link HistoryStoreError} once. Nothing is returned partially.
  *
  * @example
  * ```ts
@@ -124,20 +175,25 @@ export function resolveTokens(
   const out: string[] = [];
   const bad: string[] = [];
   let store: HistoryStore | undefined;
-  for (const token of splitTokens(args)) {
-    const ref = parseReference(token);
-    if (!ref) {
-      const uuid = canonicalUuid(token);
-      if (uuid) out.push(uuid);
-      else bad.push(token);
-      continue;
-    }
-    try {
+  try {
+    for (const token of splitTokens(args)) {
+      const ref = parseReference(token);
+      if (!ref) {
+        const uuid = canonicalUuid(token);
+        if (uuid) out.push(uuid);
+        else bad.push(token);
+        continue;
+      }
       store ??= openStore();
-      out.push(resolveReference(ref, store, sessionKey));
-    } catch (e) {
-      bad.push(`${token}: ${e instanceof Error ? e.message : String(e)}`);
+      try {
+        out.push(resolveReference(ref, store, sessionKey));
+      } catch (e) {
+        if (!(e instanceof Unresolvable)) throw e;
+        bad.push(`${token}: ${e.message}`);
+      }
     }
+  } finally {
+    store?.close?.();
   }
   if (bad.length) {
     throw new ReferenceError(
