@@ -1,8 +1,66 @@
-// Placeholder until issue #4 lands: the command is in the table so help and parsing are complete.
+// `contree ps`, `op list`, `op ls`: one handler. Pages come from the concurrent fetcher and are
+// streamed out page by page, so memory stays flat however long the listing is.
+import { listOperations } from "../api/pages.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import { log } from "../log.ts";
+import { formatterFor } from "../output/cli.ts";
+import { concurrencyFromEnv, Interrupted } from "./cancel.ts";
 
-export function list(_ctx: CommandContext): Promise<number> {
-  log.error("this command is not implemented yet");
-  return Promise.resolve(2);
+/** Single-letter `--status` forms. */
+const STATUS_LETTERS: Record<string, string> = {
+  P: "PENDING",
+  A: "ASSIGNED",
+  E: "EXECUTING",
+  S: "SUCCESS",
+  F: "FAILED",
+  C: "CANCELLED",
+};
+
+/** `--status` as sent: the full word; `-a` drops the default EXECUTING filter. */
+export function statusFilter(status: string | undefined, all: boolean): string | undefined {
+  if (status) return STATUS_LETTERS[status] ?? status;
+  return all ? undefined : "EXECUTING";
+}
+
+/** The `ps` / `op list` handler. */
+export async function list(ctx: CommandContext): Promise<number> {
+  const { args, io } = ctx;
+  const showMax = args.show_max as number;
+  const quiet = Boolean(args.quiet);
+  const pages = listOperations(ctx.client, {
+    status: statusFilter(args.status as string | undefined, Boolean(args.all)),
+    kind: args.kind as string | undefined,
+    since: args.since as string | undefined,
+    until: args.until as string | undefined,
+  }, { limit: showMax, concurrency: concurrencyFromEnv(io.env) });
+  const formatter = formatterFor(ctx.globals.output_format as string, io, { tail: ["error"] });
+  let printed = 0;
+  let truncated = false;
+  let uuids = ""; // -q output of the current page
+  try {
+    for await (const page of pages) {
+      for (const op of page) {
+        if (printed === showMax) {
+          truncated = true;
+          break;
+        }
+        printed++;
+        if (quiet) uuids += `${op.uuid}\n`;
+        else formatter.emit(op);
+      }
+      if (uuids) io.stdout.write(uuids);
+      uuids = "";
+      formatter.flush();
+      if (truncated) break;
+      if (ctx.interrupt.aborted) throw new Interrupted();
+    }
+  } finally {
+    formatter.close();
+  }
+  if (truncated) {
+    log.warning(
+      `Output truncated at --show-max=${showMax} operations; more results are available. Raise --show-max or filter with --status/--kind/--since/--until.`,
+    );
+  }
+  return 0;
 }

@@ -1,8 +1,229 @@
-// Placeholder until issue #4 lands: the command is in the table so help and parsing are complete.
+// `contree op wait` / `op w`: poll operations until each reaches a terminal status (spec §4.4).
+import type { Client } from "../api/client.ts";
+import { ApiError } from "../api/errors.ts";
+import { listActiveUuids, type Operation, TERMINAL_STATUSES } from "../api/operations.ts";
+import { fetchOperation } from "../api/pages.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import { log } from "../log.ts";
+import { formatterFor } from "../output/cli.ts";
+import { PyFloat } from "../output/pyjson.ts";
+import { orderedPool } from "../pool.ts";
+import { concurrencyFromEnv, Interrupted } from "./cancel.ts";
 
-export function wait(_ctx: CommandContext): Promise<number> {
-  log.error("this command is not implemented yet");
-  return Promise.resolve(2);
+/** Poll back-off in seconds; the last one repeats. */
+export const WAIT_DELAYS = [0.5, 1, 2, 4, 5];
+
+/** Columns `op wait` puts first. */
+export const WAIT_HEAD = ["uuid", "status", "exit_code", "timed_out", "duration"];
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
+
+function toInt(v: unknown): number | null {
+  if (v instanceof PyFloat) v = v.value;
+  if (typeof v === "bigint") return Number(v);
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "number" && Number.isFinite(v)) return Math.trunc(v);
+  if (typeof v === "string" && /^\s*[-+]?\d+\s*$/.test(v)) return Number(v);
+  return null;
+}
+
+/**
+ * The sandbox exit code of an operation: `metadata.result.state.exit_code`, else the older
+ * `result.exit_code`, as an integer; null when there is none.
+ *
+ * @example
+ * ```ts
+ * waitExitCode({ uuid: "u", metadata: { result: { state: { exit_code: 3 } } } }); // 3
+ * waitExitCode({ uuid: "u", result: { exit_code: "5" } }); // 5
+ * ```
+ */
+export function waitExitCode(op: Record<string, unknown>): number | null {
+  const meta = op.metadata;
+  const state = isObject(meta) && isObject(meta.result) ? meta.result.state : undefined;
+  let raw = isObject(state) ? state.exit_code : undefined;
+  if (raw === undefined || raw === null) raw = isObject(op.result) ? op.result.exit_code : null;
+  return toInt(raw);
+}
+
+/** One finished (or timed-out) operation as `op wait` reports it. */
+export interface WaitEvent {
+  /** The operation as the API last returned it. */
+  op: Operation;
+  /** Absent for timed-out operations. */
+  exitCode?: number | null;
+  /** Still active when the deadline passed. */
+  timedOut: boolean;
+}
+
+/** Options of {@link waitForOperations}. */
+export interface WaitOptions {
+  /** Seconds before giving up (the CLI's `--timeout`). */
+  timeout: number;
+  /** Poll back-off in seconds (default {@link WAIT_DELAYS}; the last repeats). */
+  delays?: readonly number[];
+  /** GETs in flight per polling round (default 8). */
+  concurrency?: number;
+  /** Called for each finished operation (in input order within a round). */
+  onDone?: (event: WaitEvent) => void;
+  /** Called after each polling round. */
+  onRound?: () => void;
+  /** Stops waiting (no new round, no timeout fetches). */
+  signal?: AbortSignal;
+}
+
+/** What {@link waitForOperations} ended with. */
+export interface WaitReport {
+  /** The exit status `op wait` computes (before any timeout). */
+  code: number;
+  /** UUIDs that had not finished at the deadline (or when stopped), in input order. */
+  pending: string[];
+}
+
+/** Exit status contribution of one terminal operation. */
+export function exitContribution(op: Operation, exitCode: number | null): number {
+  let code = op.status === "SUCCESS" ? 0 : 1;
+  if (exitCode !== null && exitCode > 0) code = Math.max(code, exitCode);
+  return code;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done);
+  });
+}
+
+/**
+ * Polls `GET /v1/operations/{uuid}` for every pending operation until each is terminal or the
+ * timeout passes, with back-off 0.5, 1, 2, 4, 5, 5, … s. An API error while polling rejects.
+ *
+ * @example
+ * ```ts
+ * const report = await waitForOperations(client, [uuid], {
+ *   timeout: 60,
+ *   onDone: (e) => console.log(e.op.uuid, e.op.status, e.exitCode),
+ * });
+ * report.pending; // [] when everything finished in time
+ * ```
+ */
+export async function waitForOperations(
+  client: Client,
+  uuids: readonly string[],
+  opts: WaitOptions,
+): Promise<WaitReport> {
+  const delays = opts.delays?.length ? opts.delays : WAIT_DELAYS;
+  const deadline = performance.now() + opts.timeout * 1000;
+  let pending = [...new Set(uuids)];
+  let code = 0;
+  for (let round = 0; pending.length && performance.now() < deadline; round++) {
+    if (opts.signal?.aborted) break;
+    const still: string[] = [];
+    try {
+      await orderedPool(
+        pending,
+        opts.concurrency ?? 8,
+        (uuid) => fetchOperation(client, uuid),
+        (uuid, op) => {
+          if (!(TERMINAL_STATUSES as readonly unknown[]).includes(op.status)) {
+            still.push(uuid);
+            return;
+          }
+          const exitCode = waitExitCode(op);
+          code = Math.max(code, exitContribution(op, exitCode));
+          opts.onDone?.({ op, exitCode, timedOut: false });
+        },
+      );
+    } finally {
+      opts.onRound?.();
+    }
+    pending = still;
+    if (!pending.length) break;
+    const left = deadline - performance.now();
+    if (left <= 0) break;
+    await sleep(Math.min(delays[Math.min(round, delays.length - 1)] * 1000, left), opts.signal);
+  }
+  return { code, pending };
+}
+
+/** `CONTREE_WAIT_DELAYS`: comma-separated seconds replacing the back-off (tests, impatience). */
+export function waitDelaysFromEnv(env: Readonly<Record<string, string | undefined>>): number[] {
+  const raw = env.CONTREE_WAIT_DELAYS;
+  if (!raw?.trim()) return WAIT_DELAYS;
+  const delays = raw.split(",").map(Number);
+  if (delays.some((d) => !Number.isFinite(d) || d < 0)) {
+    throw new RangeError(`CONTREE_WAIT_DELAYS must be comma-separated seconds, got '${raw}'`);
+  }
+  return delays;
+}
+
+/** The `op wait` handler. */
+export async function wait(ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  const timeout = ctx.args.timeout as number;
+  const explicit = ctx.args.uuids as string[];
+  let uuids = explicit;
+  if (ctx.args.all) {
+    if (explicit.length) log.warning("--all overrides explicit UUIDs; waiting for all active");
+    uuids = await listActiveUuids(ctx.client);
+    if (!uuids.length) {
+      log.info("No active operations to wait for");
+      return 0;
+    }
+  } else if (!uuids.length) {
+    log.error("Provide at least one UUID, or use --all");
+    return 1;
+  }
+  const delays = waitDelaysFromEnv(io.env);
+  const formatter = formatterFor(ctx.globals.output_format as string, io, {
+    head: WAIT_HEAD,
+    tail: ["error"],
+  });
+  try {
+    const report = await waitForOperations(ctx.client, uuids, {
+      timeout,
+      delays,
+      concurrency: concurrencyFromEnv(io.env),
+      signal: ctx.interrupt,
+      onDone: ({ op, exitCode }) =>
+        formatter.emit({ ...op, exit_code: exitCode, timed_out: false }),
+      onRound: () => formatter.flush(),
+    });
+    let code = report.code;
+    if (ctx.interrupt.aborted) {
+      formatter.flush();
+      if (report.pending.length) {
+        log.warning(
+          `Stopped waiting: ${report.pending.length} operation(s) not finished: ${
+            report.pending.join(" ")
+          }`,
+        );
+      }
+      throw new Interrupted();
+    }
+    if (report.pending.length) {
+      for (const uuid of [...report.pending].sort()) {
+        try {
+          const op = await fetchOperation(ctx.client, uuid);
+          formatter.emit({ ...op, timed_out: true });
+        } catch (e) {
+          if (!(e instanceof ApiError)) throw e;
+          log.error(`Failed to fetch ${uuid}: ${e.message}`);
+        }
+      }
+      formatter.flush();
+      log.warning(`Timeout: ${report.pending.length} operation(s) did not finish in ${timeout}s`);
+      code = Math.max(code, 1);
+    }
+    // Exit statuses are 8 bits: never let a large sandbox code wrap round to success.
+    return Math.min(code, 255);
+  } finally {
+    formatter.close();
+  }
 }

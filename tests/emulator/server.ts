@@ -76,6 +76,11 @@ export interface Emulator {
   fault(f: Fault): void;
   /** Requests matching a method (and optional path substring). */
   seen(method: string, pathPart?: string): RecordedRequest[];
+  /**
+   * Changes an operation when its `n`-th `GET /v1/operations/{uuid}` arrives (1-based): the
+   * fields are merged before answering. For `op wait` tests (PENDING → … → SUCCESS).
+   */
+  onPoll(uuid: string, n: number, fields: Partial<EmulatedOperation>): void;
   close(): Promise<void>;
 }
 
@@ -124,6 +129,8 @@ export function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const requests: RecordedRequest[] = [];
   const faults: Fault[] = [];
   let sorted: EmulatedOperation[] | undefined; // newest first; rebuilt after changes
+  const pollCounts = new Map<string, number>(); // GETs per operation, for onPoll
+  const pollChanges = new Map<string, Partial<EmulatedOperation>>(); // "uuid n" → fields
 
   const app = new Hono();
   const api = prefix ? app.basePath(prefix) : app;
@@ -200,6 +207,13 @@ export function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   api.get("/v1/operations/:uuid", (c) => {
     const op = ops.get(c.req.param("uuid"));
     if (!op) return c.json({ detail: "Operation not found" }, 404);
+    const polls = (pollCounts.get(op.uuid) ?? 0) + 1;
+    pollCounts.set(op.uuid, polls);
+    const change = pollChanges.get(`${op.uuid} ${polls}`);
+    if (change) {
+      Object.assign(op, change);
+      sorted = undefined;
+    }
     return c.body(json(op), 200, { "content-type": "application/json" });
   });
 
@@ -247,6 +261,9 @@ export function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
       ops.set(op.uuid, op);
       sorted = undefined;
       return op;
+    },
+    onPoll(uuid, n, fields) {
+      pollChanges.set(`${uuid} ${n}`, fields);
     },
     seed(n, fields) {
       return Array.from({ length: n }, () => emu.add(fields));

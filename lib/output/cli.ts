@@ -1,0 +1,30 @@
+// The formatter as commands use it: `-f`, stdout, colour and terminal width from the context.
+import type { Io } from "../io.ts";
+import { log, useColour } from "../log.ts";
+import { createFormatter, type Formatter } from "./formatter.ts";
+
+function terminalColumns(io: Io): number | undefined {
+  const env = Number(io.env.COLUMNS);
+  if (env > 0) return env;
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A formatter writing `format` to `io.stdout`, coloured only on a terminal without NO_COLOR. */
+export function formatterFor(
+  format: string,
+  io: Io,
+  layout: { head?: readonly string[]; tail?: readonly string[] } = {},
+): Formatter {
+  return createFormatter(format, {
+    stdout: io.stdout,
+    isTerminal: io.stdout.isTerminal,
+    colour: useColour(io.stdout, io.env),
+    columns: io.stdout.isTerminal ? terminalColumns(io) : undefined,
+    warn: log.warning,
+    ...layout,
+  });
+}

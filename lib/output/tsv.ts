@@ -1,0 +1,5 @@
+// `-f tsv`: the CSV writer with a tab (Excel-tab dialect): CRLF, quoting on tab, quote, CR, LF.
+import { delimitedSink } from "./csv.ts";
+import type { Sink, SinkOptions } from "./formatter.ts";
+
+export const tsvSink = (o: SinkOptions): Sink => delimitedSink(o, "\t");
