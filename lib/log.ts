@@ -21,6 +21,17 @@ export const log = {
   isEnabledFor: (level: "debug" | "info") => logger.isEnabledFor(level),
 };
 
+const accessLogger = getLogger(["contree", "access"]);
+
+/**
+ * Logs one access-log record (the `--serve` server, one per request). It goes through the same
+ * LogTape set-up and level filter as every other line, but is written as one JSON line instead of
+ * `[INFO] text`. Callers put no secrets in `fields`.
+ */
+export function logAccess(fields: Record<string, unknown>): void {
+  accessLogger.info`${JSON.stringify(fields)}`;
+}
+
 const TAGS: Record<string, string> = {
   trace: "DEBUG",
   debug: "DEBUG",
@@ -88,7 +99,12 @@ export function setupLogging(
     reset: true,
     sinks: {
       stderr: (record: LogRecord) =>
-        opts.stderr.write(redactSecrets(formatLine(record, colour), secrets)),
+        opts.stderr.write(redactSecrets(
+          record.category[1] === "access"
+            ? `${renderMessage(record.message)}\n`
+            : formatLine(record, colour),
+          secrets,
+        )),
     },
     loggers: [
       {

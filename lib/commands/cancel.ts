@@ -12,8 +12,11 @@ export type CancelStatus = "cancelled" | "not_found" | "already_finished" | "fai
 
 /** The outcome of cancelling one operation; `error` is the API error's text when it failed. */
 export interface CancelOutcome {
+  /** The operation's UUID, as attempted. */
   uuid: string;
+  /** What happened to it. */
   status: CancelStatus;
+  /** The error's text, when `status` is `failed` (or the server refused). */
   error?: string;
   /** Set when the request never got an answer (network error or timeout). */
   network?: boolean;
@@ -31,7 +34,9 @@ export interface CancelOptions {
 
 /** Result of a bulk cancel: outcomes in input order, and what was never attempted. */
 export interface CancelReport {
+  /** One outcome per attempted UUID, in input order. */
   outcomes: CancelOutcome[];
+  /** UUIDs never attempted because `shouldStop` said so (e.g. after Ctrl-C). */
   notAttempted: string[];
 }
 
@@ -107,6 +112,8 @@ export function concurrencyFromEnv(env: Readonly<Record<string, string | undefin
 
 /** The `kill` / `op cancel` handler. `args.uuids` arrive already resolved to canonical UUIDs. */
 export async function cancel(ctx: CommandContext): Promise<number> {
+  // The webhook server is loaded only when asked for, so plain commands never load Hono.
+  if (ctx.args.serve) return (await import("../serve/server.ts")).serve(ctx);
   const explicit = ctx.args.uuids as string[];
   let uuids = explicit;
   if (ctx.args.all) {

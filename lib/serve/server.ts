@@ -1,0 +1,132 @@
+// `contree kill --serve`: reads the settings, builds the app, listens, and on SIGINT/SIGTERM
+// stops accepting, finishes in-flight cancels within a grace period and returns 0.
+import type { CommandContext } from "../cli/spec.ts";
+import { concurrencyFromEnv } from "../commands/cancel.ts";
+import type { Env } from "../io.ts";
+import { log, logAccess } from "../log.ts";
+import { createWebhookApp, DEFAULT_RATE_PER_SECOND, DEFAULT_UPSTREAM_LIMIT } from "./app.ts";
+import { memoryStore, sqliteStore } from "./dedupe/index.ts";
+import { parseSecrets, SecretError } from "./verify/index.ts";
+
+/** Seconds given to in-flight cancels after SIGINT/SIGTERM (`CONTREE_WEBHOOK_GRACE`). */
+export const DEFAULT_GRACE_SECONDS = 30;
+
+function numberFromEnv(env: Env, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min) {
+    throw new RangeError(`${name} must be a number >= ${min}, got '${raw}'`);
+  }
+  return n;
+}
+
+/** Resolves once SIGINT (the CLI's interrupt signal) or SIGTERM arrives. */
+function stopSignal(interrupt: AbortSignal): { promise: Promise<string>; dispose(): void } {
+  let onTerm: (() => void) | undefined;
+  let onAbort: (() => void) | undefined;
+  const promise = new Promise<string>((resolve) => {
+    if (interrupt.aborted) return resolve("SIGINT");
+    onAbort = () => resolve("SIGINT");
+    interrupt.addEventListener("abort", onAbort, { once: true });
+    // Windows only delivers SIGINT and SIGBREAK.
+    if (Deno.build.os !== "windows") {
+      onTerm = () => resolve("SIGTERM");
+      Deno.addSignalListener("SIGTERM", onTerm);
+    }
+  });
+  return {
+    promise,
+    dispose() {
+      if (onAbort) interrupt.removeEventListener("abort", onAbort);
+      if (onTerm) Deno.removeSignalListener("SIGTERM", onTerm);
+    },
+  };
+}
+
+/** The `--serve` handler of `kill` / `op cancel`. */
+export async function serve(ctx: CommandContext): Promise<number> {
+  const { args, io } = ctx;
+  if ((args.uuids as string[]).length || args.all) {
+    log.error("--serve takes no UUIDs or --all: each webhook's body says what to cancel");
+    return 1;
+  }
+  let secrets;
+  try {
+    secrets = await parseSecrets(io.env.CONTREE_WEBHOOK_SECRET);
+  } catch (e) {
+    if (e instanceof SecretError) {
+      log.error(e.message);
+      return 1;
+    }
+    throw e;
+  }
+  const rate = numberFromEnv(io.env, "CONTREE_WEBHOOK_RATE", DEFAULT_RATE_PER_SECOND, 0);
+  const upstreamLimit = numberFromEnv(
+    io.env,
+    "CONTREE_WEBHOOK_UPSTREAM",
+    DEFAULT_UPSTREAM_LIMIT,
+    1,
+  );
+  const graceMs = numberFromEnv(io.env, "CONTREE_WEBHOOK_GRACE", DEFAULT_GRACE_SECONDS, 0) * 1000;
+  const concurrency = concurrencyFromEnv(io.env);
+  const statePath = args.state as string | undefined;
+  const store = statePath ? sqliteStore(statePath) : memoryStore();
+  try {
+    const webhook = await createWebhookApp({
+      client: ctx.client,
+      secrets,
+      store,
+      deadlineMs: (args.deadline as number) * 1000,
+      readToken: io.env.CONTREE_WEBHOOK_READ_TOKEN || undefined,
+      ratePerSecond: rate,
+      concurrency,
+      upstreamLimit,
+      accessLog: logAccess,
+    });
+    const stop = stopSignal(ctx.interrupt);
+    let server: Deno.HttpServer<Deno.NetAddr>;
+    try {
+      server = Deno.serve({
+        hostname: args.hostname as string,
+        port: args.port as number,
+        onListen({ hostname, port }) {
+          const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+          log.info(`Listening on http://${host}:${port}`);
+        },
+        onError(e) {
+          log.error(`Unexpected error: ${e instanceof Error ? e.message : e}`);
+          return new Response('{"error":"internal_error","message":"internal error"}', {
+            status: 500,
+            headers: { "content-type": "application/json" },
+          });
+        },
+      }, (req, info) => webhook.app.fetch(req, { remoteAddr: info.remoteAddr }));
+    } catch (e) {
+      stop.dispose();
+      log.error(
+        `Cannot listen on ${args.hostname}:${args.port}: ${e instanceof Error ? e.message : e}`,
+      );
+      return 1;
+    }
+    log.info(
+      `Webhook server ready: ${secrets.standard.length} Standard Webhooks and ${secrets.github.length} GitHub-style secret(s)${
+        statePath ? `, state in ${statePath}` : ""
+      }`,
+    );
+    const signal = await stop.promise;
+    stop.dispose();
+    const busy = webhook.running();
+    log.info(
+      `${signal}: shutting down${
+        busy ? `, finishing ${busy} delivery(ies) in flight (grace ${graceMs / 1000}s)` : ""
+      }`,
+    );
+    const [, inTime] = await Promise.all([server.shutdown(), webhook.drain(graceMs)]);
+    if (!inTime) log.warning("Grace period over: operations not yet started were not cancelled");
+    log.info("Stopped");
+    return 0;
+  } finally {
+    store.close();
+  }
+}

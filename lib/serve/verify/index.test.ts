@@ -1,0 +1,200 @@
+import assert from "node:assert/strict";
+import {
+  parseSecrets,
+  SecretError,
+  signGithubWebhook,
+  signStandardWebhook,
+  verifyGithubWebhook,
+  verifyRequest,
+  verifyStandardWebhook,
+} from "./index.ts";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+// Standard Webhooks' published vector (libraries/javascript/src/webhook.test.ts, "sign function works").
+const STD = {
+  secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+  id: "msg_p5jXN8AQM9LWM0D4loKWxJek",
+  timestamp: 1614265330,
+  body: '{"test": 2432232314}',
+  signature: "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+};
+// GitHub's documented example (docs: "Validating webhook deliveries").
+const GH = {
+  secret: "It's a Secret to Everybody",
+  body: "Hello, World!",
+  signature: "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
+};
+const AT = STD.timestamp * 1000;
+
+async function githubKeys(secret: string) {
+  // The env format splits on spaces, so GitHub's example secret is imported through a one-entry list.
+  const s = await parseSecrets("placeholder");
+  s.github = [
+    await crypto.subtle.importKey("raw", enc(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "verify",
+    ]),
+  ];
+  return s.github;
+}
+
+Deno.test("Standard Webhooks published vector: sign and verify", async () => {
+  assert.equal(
+    await signStandardWebhook(STD.secret, STD.id, STD.timestamp, STD.body),
+    STD.signature,
+  );
+  const { standard } = await parseSecrets(STD.secret);
+  const v = await verifyStandardWebhook(
+    standard,
+    {
+      id: STD.id,
+      timestamp: String(STD.timestamp),
+      signature: STD.signature,
+    },
+    enc(STD.body),
+    AT,
+  );
+  assert.deepEqual(v, {
+    ok: true,
+    delivery: { scheme: "standard", id: STD.id, timestamp: STD.timestamp },
+  });
+});
+
+Deno.test("Standard Webhooks: several signatures, one valid, is accepted", async () => {
+  const { standard } = await parseSecrets(STD.secret);
+  const signature = [
+    "v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=",
+    "v2,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=",
+    STD.signature,
+  ].join(" ");
+  const v = await verifyStandardWebhook(
+    standard,
+    {
+      id: STD.id,
+      timestamp: String(STD.timestamp),
+      signature,
+    },
+    enc(STD.body),
+    AT,
+  );
+  assert.equal(v.ok, true);
+});
+
+Deno.test("Standard Webhooks: rejections name the problem", async () => {
+  const { standard } = await parseSecrets(STD.secret);
+  const base = { id: STD.id, timestamp: String(STD.timestamp), signature: STD.signature };
+  const cases: [Partial<typeof base>, number, RegExp][] = [
+    [{ id: undefined }, AT, /missing webhook-id/],
+    [{ timestamp: undefined }, AT, /missing webhook-timestamp/],
+    [{ timestamp: "hello" }, AT, /malformed webhook-timestamp/],
+    [{ signature: undefined }, AT, /missing webhook-signature/],
+    [{ signature: "v1,dawfeoifkpqwoekfpqoekf" }, AT, /malformed webhook-signature/],
+    [{ signature: STD.signature.slice(0, 8) }, AT, /malformed webhook-signature/],
+    [{ signature: "v1," }, AT, /malformed webhook-signature/],
+    [{ signature: "v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=" }, AT, /does not match/],
+    [{}, AT - 301_000, /outside the 5-minute/],
+    [{}, AT + 301_000, /outside the 5-minute/],
+    [{ id: "msg_other" }, AT, /does not match/],
+  ];
+  for (const [change, now, problem] of cases) {
+    const v = await verifyStandardWebhook(standard, { ...base, ...change }, enc(STD.body), now);
+    assert.equal(v.ok, false, JSON.stringify(change));
+    if (!v.ok) {
+      assert.match(v.problem, problem);
+      assert.ok(!v.problem.includes("g0hM9SsE"), "never echoes a signature");
+    }
+  }
+  // A changed body fails too.
+  const v = await verifyStandardWebhook(standard, base, enc(STD.body + " "), AT);
+  assert.equal(v.ok, false);
+});
+
+Deno.test("GitHub documented example: sign and verify", async () => {
+  assert.equal(await signGithubWebhook(GH.secret, GH.body), GH.signature);
+  const keys = await githubKeys(GH.secret);
+  const v = await verifyGithubWebhook(
+    keys,
+    { signature: GH.signature, delivery: "d-1" },
+    enc(GH.body),
+  );
+  assert.deepEqual(v, { ok: true, delivery: { scheme: "github", id: "d-1" } });
+  const upper = "sha256=" + GH.signature.slice(7).toUpperCase();
+  assert.equal(
+    (await verifyGithubWebhook(keys, { signature: upper, delivery: "d" }, enc(GH.body))).ok,
+    true,
+  );
+});
+
+Deno.test("GitHub: rejections name the problem", async () => {
+  const keys = await githubKeys(GH.secret);
+  const cases: [string | null, string | null, string, RegExp][] = [
+    [null, "d", GH.body, /missing X-Hub-Signature-256/],
+    ["sha1=abc", "d", GH.body, /malformed X-Hub-Signature-256/],
+    [GH.signature.slice(0, 20), "d", GH.body, /malformed/],
+    [GH.signature, null, GH.body, /missing X-GitHub-Delivery/],
+    [GH.signature, "bad id with spaces", GH.body, /malformed X-GitHub-Delivery/],
+    [GH.signature, "d", "Hello, World?", /does not match/],
+  ];
+  for (const [signature, delivery, body, problem] of cases) {
+    const v = await verifyGithubWebhook(keys, { signature, delivery }, enc(body));
+    assert.equal(v.ok, false);
+    if (!v.ok) assert.match(v.problem, problem);
+  }
+});
+
+Deno.test("key rotation: any configured secret of the scheme verifies", async () => {
+  const secrets = await parseSecrets(`old-secret ${STD.secret} new-secret`);
+  assert.equal(secrets.standard.length, 1);
+  assert.equal(secrets.github.length, 2);
+  for (const s of ["old-secret", "new-secret"]) {
+    const h = new Headers({
+      "x-hub-signature-256": await signGithubWebhook(s, "{}"),
+      "x-github-delivery": "d",
+    });
+    assert.equal((await verifyRequest(secrets, h, enc("{}"))).ok, true, s);
+  }
+  const h = new Headers({
+    "x-hub-signature-256": await signGithubWebhook("retired-secret", "{}"),
+    "x-github-delivery": "d",
+  });
+  assert.equal((await verifyRequest(secrets, h, enc("{}"))).ok, false);
+});
+
+Deno.test("verifyRequest picks the scheme from the headers; no headers is a named problem", async () => {
+  const secrets = await parseSecrets(STD.secret);
+  const none = await verifyRequest(secrets, new Headers(), enc("{}"));
+  assert.equal(none.ok, false);
+  if (!none.ok) assert.match(none.problem, /missing signature/);
+  const gh = await verifyRequest(
+    secrets,
+    new Headers({ "x-hub-signature-256": GH.signature, "x-github-delivery": "d" }),
+    enc(GH.body),
+  );
+  assert.equal(gh.ok, false);
+  if (!gh.ok) assert.match(gh.problem, /no GitHub-style secret/);
+  const std = await verifyRequest(
+    secrets,
+    new Headers({
+      "webhook-id": STD.id,
+      "webhook-timestamp": String(STD.timestamp),
+      "webhook-signature": STD.signature,
+    }),
+    enc(STD.body),
+    AT,
+  );
+  assert.equal(std.ok, true);
+});
+
+Deno.test("parseSecrets refuses no secret and malformed whsec_, without echoing them", async () => {
+  for (const raw of [undefined, "", "   "]) {
+    await assert.rejects(() => parseSecrets(raw), SecretError);
+  }
+  for (const raw of ["whsec_not*base64", "whsec_c2hvcnQ="]) {
+    await assert.rejects(() => parseSecrets(`ok ${raw}`), (e: Error) => {
+      assert.ok(e instanceof SecretError);
+      assert.match(e.message, /entry 2/);
+      assert.ok(!e.message.includes(raw.slice(6)));
+      return true;
+    });
+  }
+});
