@@ -15,7 +15,12 @@
  */
 
 // The API client and its errors.
-export { type Client, type ClientOptions, createClient } from "./lib/api/client.ts";
+export {
+  type ApiResponse,
+  type Client,
+  type ClientOptions,
+  createClient,
+} from "./lib/api/client.ts";
 export { ApiError, NetworkError, ResponseError } from "./lib/api/errors.ts";
 export {
   ACTIVE_STATUSES,
@@ -34,19 +39,74 @@ export {
   type CancelStatus,
 } from "./lib/commands/cancel.ts";
 
+// Listing, showing and waiting for operations (what `ps`, `show` and `op wait` use).
+export {
+  fetchOperation,
+  fetchPages,
+  type FetchPagesOptions,
+  type ListFilters,
+  listOperations,
+  type ListOptions,
+  pagePlan,
+} from "./lib/api/pages.ts";
+export { decodeStream, operationStreams, showOperation, showRow } from "./lib/commands/show.ts";
+export {
+  type WaitEvent,
+  waitExitCode,
+  waitForOperations,
+  type WaitOptions,
+  type WaitReport,
+} from "./lib/commands/wait.ts";
+export { openOperationCache, type OperationCache } from "./lib/cache.ts";
+export { isoZ, parseTimeArg } from "./lib/times.ts";
+
+// The output formatter behind every `-f` format, and Python-compatible JSON.
+export {
+  createFormatter,
+  type Formatter,
+  type FormatterOptions,
+  type SinkOptions,
+} from "./lib/output/formatter.ts";
+export { FORMAT_NAMES, type FormatName } from "./lib/output/names.ts";
+export { dumps, parseJson, PyFloat } from "./lib/output/pyjson.ts";
+
+// Webhook signatures as `contree kill --serve` checks them (Standard Webhooks and GitHub), for
+// senders and receivers; the server itself is started by the CLI.
+export {
+  type Delivery,
+  type GithubHeaders,
+  parseSecrets,
+  type Scheme,
+  SecretError,
+  signGithubWebhook,
+  signStandardWebhook,
+  type StandardHeaders,
+  type Verification,
+  verifyGithubWebhook,
+  verifyRequest,
+  verifyStandardWebhook,
+  type WebhookSecrets,
+} from "./lib/serve/verify/index.ts";
+
 // Configuration and identifiers.
-export { type Profile, resolveProfile } from "./lib/config.ts";
+export { type Profile, type ProfileOverrides, resolveProfile } from "./lib/config.ts";
+export type { Ini } from "./lib/ini.ts";
+export type { Env, Io, Writer } from "./lib/io.ts";
 export { canonicalUuid } from "./lib/uuid.ts";
 
 // Session-history references.
 export {
+  type HistoryEntry,
   type HistoryStore,
   parseReference,
   type Reference,
   resolveTokens,
   splitTokens,
 } from "./lib/refs.ts";
+// `resolveReferences`: what `contree kill HEAD` does before sending, for a profile's history.
+export { openHistoryStore, type ResolveOptions, resolveReferences } from "./lib/session.ts";
+export { HistoryStoreError, ReferenceError } from "./lib/refs.ts";
 
 // The CLI itself.
-export { runCli } from "./lib/cli/run.ts";
+export { runCli, type RunOptions } from "./lib/cli/run.ts";
 export { VERSION } from "./lib/version.ts";

@@ -1,5 +1,6 @@
 /** A text sink: stdout, stderr, or a buffer in tests. Writes are synchronous so nothing is lost on exit. */
 export interface Writer {
+  /** Writes `text` completely before returning. */
   write(text: string): void;
   /** Whether this stream is a terminal (decides colours and ellipsis style). */
   readonly isTerminal: boolean;
@@ -39,9 +40,14 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Everything a command needs from the outside world, passed in rather than reached for. */
 export interface Io {
+  /** Where data goes (tables, JSON, help). */
   stdout: Writer;
+  /** Where log lines go. */
   stderr: Writer;
+  /** The environment (`CONTREE_*`, `HOME`, `NO_COLOR`, …). */
   env: Env;
+  /** The `fetch` API requests go through. */
   fetch: typeof fetch;
+  /** The working directory (it names the derived session key). */
   cwd: string;
 }

@@ -15,19 +15,25 @@ export interface ClientOptions {
   url: string;
   /** `iam` profiles also send the `Project` header. */
   auth: "jwt" | "iam";
+  /** Bearer token sent as `Authorization: Bearer <token>`; none is sent when unset. */
   token?: string;
+  /** Project id, sent as the `Project` header by `iam` profiles. */
   project?: string;
+  /** The `fetch` to use (default: the global one); tests pass a fake. */
   fetch?: typeof fetch;
   /** Per-request timeout in milliseconds. */
   timeoutMs?: number;
   /** Delays (seconds) before each retry; its length + 1 is the attempt limit. */
   retryDelays?: number[];
+  /** Waits between retries (default: a timer); tests pass an instant one. */
   sleep?: (ms: number) => Promise<void>;
 }
 
 /** A decoded 2xx answer. */
 export interface ApiResponse {
+  /** The HTTP status (2xx). */
   status: number;
+  /** The body as text. */
   text: string;
 }
 
@@ -153,7 +159,11 @@ export function createClient(opts: ClientOptions): Client {
     const debug = log.isEnabledFor("debug");
     if (debug) log.debug(`${method} ${path} headers=${redactHeaders(reqHeaders)} body=<none>`);
     const started = performance.now();
-    const signal = AbortSignal.timeout(timeoutMs);
+    // A timer we clear ourselves: AbortSignal.timeout() would keep every finished request alive
+    // until its timer fires, which grows memory without bound in a busy --serve.
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
       const res = await doFetch(url, { method, headers: reqHeaders, signal });
       const text = await res.text();
@@ -176,6 +186,8 @@ export function createClient(opts: ClientOptions): Client {
         throw new NetworkError(`Request timed out: ${method} ${path}`, "TimeoutError");
       }
       throw new NetworkError(networkMessage(e, method, url), networkKind(e));
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -33,7 +33,15 @@ export function reasonPhrase(status: number, statusText = ""): string {
  * original's text form: `API <status> <reason>: <body>`.
  */
 export class ApiError extends Error {
+  /** Always `"ApiError"`. */
   override name = "ApiError";
+  /**
+   * An error for one non-2xx answer.
+   *
+   * @param status The HTTP status (0 for a local header problem).
+   * @param reason The reason phrase (the standard one when the server sent none).
+   * @param body The response body, verbatim.
+   */
   constructor(readonly status: number, readonly reason: string, readonly body: string) {
     super(`API ${status} ${reason}: ${body}`);
   }
@@ -41,6 +49,7 @@ export class ApiError extends Error {
 
 /** The request never got an answer: connection failures after retries, or a timeout. */
 export class NetworkError extends Error {
+  /** Always `"NetworkError"`. */
   override name = "NetworkError";
   /** `kind` is the short class-like name used in retry warnings, e.g. `ConnectionRefusedError`. */
   constructor(message: string, readonly kind: string) {
@@ -50,5 +59,6 @@ export class NetworkError extends Error {
 
 /** The server answered 2xx with something that is not the JSON we expected. */
 export class ResponseError extends Error {
+  /** Always `"ResponseError"`. */
   override name = "ResponseError";
 }

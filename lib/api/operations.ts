@@ -10,9 +10,13 @@ export const ACTIVE_PAGE_SIZE = 100;
 
 /** An operation object as the API sends it: known fields typed, anything else kept. */
 export interface Operation {
+  /** The operation's id (a UUID). */
   uuid: string;
+  /** `PENDING`, `ASSIGNED`, `EXECUTING`, `SUCCESS`, `FAILED` or `CANCELLED`. */
   status?: string;
+  /** The kind of work, e.g. `instance` or `image_import`. */
   kind?: string;
+  /** Any other field the server sent, kept as is. */
   [field: string]: unknown;
 }
 

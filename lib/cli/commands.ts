@@ -1,19 +1,9 @@
 // The command table: the single source of parsing, help screens and dispatch.
 import { LOG_LEVELS } from "../log.ts";
+import { FORMAT_NAMES } from "../output/names.ts";
 import type { CommandSpec, OptionSpec, PositionalSpec } from "./spec.ts";
-import { positiveInt } from "./spec.ts";
-
-/** `-f/--format` choices, sorted as argparse lists them. */
-export const FORMATS = [
-  "csv",
-  "default",
-  "json",
-  "json-pretty",
-  "plain",
-  "table",
-  "toml",
-  "tsv",
-] as const;
+import { ArgError, positiveInt } from "./spec.ts";
+import { timeArg } from "../times.ts";
 
 /** Long description shared by the top-level shortcuts and `op` (raw layout, as the original). */
 const OPERATIONS_DESCRIPTION = `Manage operations (list, inspect, cancel).
@@ -39,7 +29,59 @@ agent note:
 /** Options of `kill` and `op cancel`: one definition, shared. */
 export const CANCEL_OPTIONS: OptionSpec[] = [
   { flags: ["-a", "--all"], dest: "all", help: "Cancel every active operation" },
+  // The webhook server's flags: hidden so `kill --help` stays the original's text;
+  // `kill --serve --help` documents them (lib/serve/help.ts).
+  { flags: ["--serve"], dest: "serve", help: "Run the webhook server", hidden: true },
+  {
+    flags: ["--hostname"],
+    dest: "hostname",
+    metavar: "HOST",
+    default: "127.0.0.1",
+    help: "Address to listen on",
+    hidden: true,
+  },
+  {
+    flags: ["--port"],
+    dest: "port",
+    metavar: "PORT",
+    parse: portNumber,
+    default: 8787,
+    help: "Port to listen on (0: any free port)",
+    hidden: true,
+  },
+  {
+    flags: ["--state"],
+    dest: "state",
+    metavar: "FILE",
+    help: "SQLite file keeping answered deliveries",
+    hidden: true,
+  },
+  {
+    flags: ["--deadline"],
+    dest: "deadline",
+    metavar: "SECONDS",
+    parse: positiveSeconds,
+    default: 10,
+    help: "Answer 202 after this long and finish in the background",
+    hidden: true,
+  },
 ];
+
+/** `--port`: an integer 0-65535 (0 picks a free port). */
+function portNumber(raw: string): number {
+  const n = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || n > 65535) throw new ArgError(`invalid port: '${raw}'`);
+  return n;
+}
+
+/** `--deadline`: a number of seconds > 0. */
+function positiveSeconds(raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n) || n <= 0) {
+    throw new ArgError(`invalid positive number of seconds: '${raw}'`);
+  }
+  return n;
+}
 
 const CANCEL_POSITIONAL: PositionalSpec = {
   dest: "uuids",
@@ -92,12 +134,14 @@ export const LIST_OPTIONS: OptionSpec[] = [
     flags: ["--since"],
     dest: "since",
     metavar: "SINCE",
+    parse: timeArg,
     help: "Parse +/- intervals (bare seconds or smhdMy) or ISO/date to UTC datetime.",
   },
   {
     flags: ["--until"],
     dest: "until",
     metavar: "UNTIL",
+    parse: timeArg,
     help:
       "Show operations before. Parse +/- intervals (bare seconds or smhdMy) or ISO/date to UTC datetime.",
   },
@@ -211,6 +255,7 @@ export const AGENT_TOPICS = [
   "exit_codes",
   "formats",
   "list",
+  "overview",
   "references",
   "serve",
   "show",
@@ -322,7 +367,7 @@ environment variables:
       flags: ["-f", "--format"],
       dest: "output_format",
       metavar: "FORMAT",
-      choices: FORMATS,
+      choices: FORMAT_NAMES,
       help: "Output format (default: default)",
     },
     {

@@ -17,7 +17,8 @@ import { type CliLogLevel, log, LOG_LEVELS, setupLogging } from "../log.ts";
 import { ReferenceError, resolveTokens } from "../refs.ts";
 import { openHistoryStore, sessionKey } from "../session.ts";
 import { userAgent } from "../version.ts";
-import { FORMATS, NOT_IMPLEMENTED, ROOT } from "./commands.ts";
+import { FORMAT_NAMES } from "../output/names.ts";
+import { NOT_IMPLEMENTED, ROOT } from "./commands.ts";
 import { formatHelp, formatUsageError } from "./help.ts";
 import { parseArgv } from "./parse.ts";
 import type { CommandSpec } from "./spec.ts";
@@ -130,6 +131,13 @@ export async function runCli(argv: string[], io: Io, opts: RunOptions = {}): Pro
 
   const parsed = parseArgv(ROOT, argv);
   if (parsed.kind === "immediate") {
+    if (
+      parsed.option.dest === "help" && argv.includes("--serve") &&
+      parsed.command.options.some((o) => o.dest === "serve")
+    ) {
+      io.stdout.write((await import("../serve/help.ts")).serveHelp(parsed.command.usageName));
+      return 0;
+    }
     io.stdout.write(
       parsed.option.dest === "version" ? `${userAgent()}\n` : formatHelp(parsed.command, columns),
     );
@@ -160,7 +168,9 @@ export async function runCli(argv: string[], io: Io, opts: RunOptions = {}): Pro
   if (!validLevel) {
     return reportFailure(new ConfigError(`Invalid log_level '${level}' in ${home}/cli.ini`));
   }
-  if (globals.output_format !== undefined && !FORMATS.includes(globals.output_format as never)) {
+  if (
+    globals.output_format !== undefined && !FORMAT_NAMES.includes(globals.output_format as never)
+  ) {
     return reportFailure(
       new ConfigError(`Invalid output_format '${globals.output_format}' in ${home}/cli.ini`),
     );
@@ -193,7 +203,11 @@ export async function runCli(argv: string[], io: Io, opts: RunOptions = {}): Pro
       logging.mask(profile.token);
       client = clientFor(profile, io);
       if (command.positionals[0]?.metavar === "UUID_OR_REF") {
-        const key = sessionKey(globals.session_key as string | undefined, profile.name, io);
+        const key = await sessionKey(
+          globals.session_key as string | undefined,
+          profile.name,
+          io,
+        );
         log.debug(`Running in session: ${key}`);
         args.uuids = resolveTokens(
           args.uuids as string[],
@@ -211,7 +225,8 @@ export async function runCli(argv: string[], io: Io, opts: RunOptions = {}): Pro
       profile,
       interrupt: controller.signal,
     });
-    if (controller.signal.aborted) throw new Interrupted();
+    // The webhook server treats Ctrl-C as a graceful stop and returns its own status.
+    if (controller.signal.aborted && !args.serve) throw new Interrupted();
     return code;
   } catch (e) {
     return reportFailure(e);
