@@ -1,6 +1,6 @@
 // Shared test helpers: a throwaway CONTREE_HOME with profiles, and the real CLI run as a process.
 import { fileURLToPath } from "node:url";
-import type { Emulator } from "./emulator/server.ts";
+import { type Emulator, type EmulatorOptions, startEmulator } from "./emulator/server.ts";
 
 /**
  * The permission flags the compiled binary gets: deno.json `start` and every `compile:*` task use
@@ -102,4 +102,17 @@ export async function runContree(args: string[], opts: RunOptions = {}): Promise
 /** Splits stderr into its log lines. */
 export function lines(text: string): string[] {
   return text.split("\n").filter((l) => l !== "");
+}
+
+/** Runs `fn` with a fresh emulator, closed afterwards whatever happens. */
+export async function withEmulator(
+  fn: (emu: Emulator) => Promise<void>,
+  opts: EmulatorOptions = {},
+): Promise<void> {
+  const emu = await startEmulator(opts);
+  try {
+    await fn(emu);
+  } finally {
+    await emu.close();
+  }
 }

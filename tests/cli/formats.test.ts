@@ -1,17 +1,8 @@
 // Every -f format of ps, show and op wait, parsed back where the format allows it.
 import assert from "node:assert/strict";
-import { type Emulator, startEmulator } from "../emulator/server.ts";
-import { homeFor, runContree } from "../helpers.ts";
+import type { Emulator } from "../emulator/server.ts";
+import { homeFor, runContree, withEmulator } from "../helpers.ts";
 import { delimitedRecords, parseTomlResults } from "../output/parsers.ts";
-
-async function withEmu(fn: (emu: Emulator) => Promise<void>) {
-  const emu = await startEmulator();
-  try {
-    await fn(emu);
-  } finally {
-    await emu.close();
-  }
-}
 
 /** Two operations with awkward values: comma, quote, tab, newline, non-ASCII, extra fields. */
 function seed(emu: Emulator) {
@@ -34,7 +25,7 @@ function seed(emu: Emulator) {
 }
 
 Deno.test("ps -f json and json-pretty: valid JSON, typed values, Python escapes", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [b, a] = seed(emu);
     const home = homeFor(emu);
     const json = await runContree(["-f", "json", "ps", "-a"], { home });
@@ -53,7 +44,7 @@ Deno.test("ps -f json and json-pretty: valid JSON, typed values, Python escapes"
   }));
 
 Deno.test("ps -f csv and tsv: parse back, aligned to the header, human values", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [b, a] = seed(emu);
     const home = homeFor(emu);
     for (const [format, delimiter] of [["csv", ","], ["tsv", "\t"]]) {
@@ -79,7 +70,7 @@ Deno.test("ps -f csv and tsv: parse back, aligned to the header, human values", 
   }));
 
 Deno.test("ps -f toml: parses back as [[results]] tables", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [b, a] = seed(emu);
     const r = await runContree(["-f", "toml", "ps", "-a"], { home: homeFor(emu) });
     assert.equal(r.code, 0, r.stderr);
@@ -95,7 +86,7 @@ Deno.test("ps -f toml: parses back as [[results]] tables", () =>
   }));
 
 Deno.test("ps -f table, default and plain: the original's layouts", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [b, a] = seed(emu);
     const home = homeFor(emu);
     const table = await runContree(["-f", "table", "ps", "-a"], { home });
@@ -120,7 +111,7 @@ Deno.test("ps -f table, default and plain: the original's layouts", () =>
   }));
 
 Deno.test("colour: never on a pipe, even with FORCE_COLOR unset or NO_COLOR set", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     seed(emu);
     const home = homeFor(emu);
     const r = await runContree(["ps", "-a"], { home, env: { NO_COLOR: "" } });
@@ -138,7 +129,7 @@ Deno.test("colour: never on a pipe, even with FORCE_COLOR unset or NO_COLOR set"
   }));
 
 Deno.test("show and op wait in every format: one row each, parseable", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const op = emu.add({ status: "SUCCESS", metadata: { result: { state: { exit_code: 0 } } } });
     const home = homeFor(emu);
     for (const [cmd, words] of [["show", ["show"]], ["wait", ["op", "wait"]]] as const) {

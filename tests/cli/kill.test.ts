@@ -1,21 +1,12 @@
 // End-to-end tests of `contree kill` / `contree op cancel`: the real main.ts against the emulator.
 import assert from "node:assert/strict";
-import { type Emulator, startEmulator } from "../emulator/server.ts";
-import { homeFor, lines, makeHome, runContree, spawnContree } from "../helpers.ts";
-
-async function withEmu(fn: (emu: Emulator) => Promise<void>, opts = {}) {
-  const emu = await startEmulator(opts);
-  try {
-    await fn(emu);
-  } finally {
-    await emu.close();
-  }
-}
+import type { Emulator } from "../emulator/server.ts";
+import { homeFor, lines, makeHome, runContree, spawnContree, withEmulator } from "../helpers.ts";
 
 const deletedPaths = (emu: Emulator) => emu.seen("DELETE").map((r) => r.path);
 
 Deno.test("kill: several UUIDs, some joined by whitespace in one argument, one DELETE each in order", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [a, b, c] = emu.seed(3).map((o) => o.uuid);
     const r = await runContree(["kill", a, `${b} \t${c}\n`], { home: homeFor(emu) });
     assert.equal(r.code, 0, r.stderr);
@@ -25,7 +16,7 @@ Deno.test("kill: several UUIDs, some joined by whitespace in one argument, one D
   }));
 
 Deno.test("op cancel, op kill, op k and operation cancel all cancel through the same handler", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     for (const words of [["op", "cancel"], ["op", "kill"], ["op", "k"], ["operation", "cancel"]]) {
       const [op] = emu.seed(1);
       const r = await runContree([...words, op.uuid], { home: homeFor(emu) });
@@ -36,7 +27,7 @@ Deno.test("op cancel, op kill, op k and operation cancel all cancel through the 
   }));
 
 Deno.test("kill: UUIDs in any accepted form are sent canonical (lower case, hyphenated)", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [a, b, c] = emu.seed(3).map((o) => o.uuid);
     const r = await runContree(
       ["kill", a.toUpperCase(), `{${b.replaceAll("-", "")}}`, `urn:uuid:${c}`],
@@ -47,7 +38,7 @@ Deno.test("kill: UUIDs in any accepted form are sent canonical (lower case, hyph
   }));
 
 Deno.test("kill: invalid tokens are reported together in one line and nothing is sent", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [a] = emu.seed(1).map((o) => o.uuid);
     const one = await runContree(["kill", "abc", a], { home: homeFor(emu) });
     assert.equal(one.code, 1);
@@ -62,7 +53,7 @@ Deno.test("kill: invalid tokens are reported together in one line and nothing is
   }));
 
 Deno.test("kill: 404 and 409 are per-operation failures; the rest continue; exit 1", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [a] = emu.seed(1).map((o) => o.uuid);
     const [done] = emu.seed(1, { status: "SUCCESS" }).map((o) => o.uuid);
     const missing = "019e3fb6-e447-760d-b7ab-62ef51f91b1f";
@@ -79,7 +70,7 @@ Deno.test("kill: 404 and 409 are per-operation failures; the rest continue; exit
   }));
 
 Deno.test("kill: 5xx answers are retried with the original's delays and warnings", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [op] = emu.seed(1);
     emu.fault({ status: 500 });
     emu.fault({ status: 503 });
@@ -98,7 +89,7 @@ Deno.test("kill: 5xx answers are retried with the original's delays and warnings
   }));
 
 Deno.test("kill: a 5xx that never ends fails that operation after 8 attempts", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [a, b] = emu.seed(2).map((o) => o.uuid);
     emu.fault({ status: 502, times: 8, body: "bad gateway" });
     const r = await runContree(["kill", a, b], {
@@ -114,7 +105,7 @@ Deno.test("kill: a 5xx that never ends fails that operation after 8 attempts", (
   }));
 
 Deno.test("kill: 429 is retried after the server's Retry-After", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [op] = emu.seed(1);
     emu.fault({ status: 429, headers: { "retry-after": "1" } });
     const r = await runContree(["kill", op.uuid], { home: homeFor(emu) });
@@ -127,7 +118,7 @@ Deno.test("kill: 429 is retried after the server's Retry-After", () =>
   }));
 
 Deno.test("kill: a dropped connection is retried as a network error", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [op] = emu.seed(1);
     emu.fault({ close: true });
     const r = await runContree(["kill", op.uuid], { home: homeFor(emu) });
@@ -160,7 +151,7 @@ Deno.test("kill: an unreachable API is a network error after the retries, exit 1
 });
 
 Deno.test("kill: a request that times out is not retried and ends the command", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [a, b] = emu.seed(2).map((o) => o.uuid);
     emu.fault({ delayMs: 2000 });
     const r = await runContree(["kill", a, b], {
@@ -178,7 +169,7 @@ Deno.test("kill: a request that times out is not retried and ends the command", 
   }));
 
 Deno.test("kill --all: pages through every active status and cancels only active operations", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const pending = emu.seed(230, { status: "PENDING" }).map((o) => o.uuid);
     const assigned = emu.seed(100, { status: "ASSIGNED" }).map((o) => o.uuid);
     const executing = emu.seed(5, { status: "EXECUTING" }).map((o) => o.uuid);
@@ -206,7 +197,7 @@ Deno.test("kill --all: pages through every active status and cancels only active
   }));
 
 Deno.test("kill --all with UUIDs warns and ignores the UUIDs", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [active] = emu.seed(1, { status: "PENDING" }).map((o) => o.uuid);
     const [ignored] = emu.seed(1, { status: "SUCCESS" }).map((o) => o.uuid);
     const r = await runContree(["op", "cancel", ignored, "-a"], { home: homeFor(emu) });
@@ -219,7 +210,7 @@ Deno.test("kill --all with UUIDs warns and ignores the UUIDs", () =>
   }));
 
 Deno.test("kill --all with nothing active: three list requests, INFO line, exit 0", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     emu.seed(3, { status: "CANCELLED" });
     const r = await runContree(["kill", "--all"], { home: homeFor(emu) });
     assert.equal(r.code, 0);
@@ -229,7 +220,7 @@ Deno.test("kill --all with nothing active: three list requests, INFO line, exit 
   }));
 
 Deno.test("kill --all: an API error while listing aborts before any DELETE", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     emu.seed(2, { status: "PENDING" });
     emu.fault({ status: 403, body: "forbidden", times: 3 });
     const r = await runContree(["kill", "--all"], { home: homeFor(emu) });
@@ -239,7 +230,7 @@ Deno.test("kill --all: an API error while listing aborts before any DELETE", () 
   }));
 
 Deno.test("kill without UUIDs or --all: ERROR line, exit 1, no request", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const r = await runContree(["kill"], { home: homeFor(emu) });
     assert.equal(r.code, 1);
     assert.deepEqual(lines(r.stderr), ["[ERROR] Provide at least one UUID, or use --all"]);
@@ -247,7 +238,7 @@ Deno.test("kill without UUIDs or --all: ERROR line, exit 1, no request", () =>
   }));
 
 Deno.test("IAM profiles send Bearer and Project; JWT profiles send no Project", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [a, b] = emu.seed(2).map((o) => o.uuid);
     const iam = homeFor(emu, { type: "iam", project: "aiproject-xyz" });
     const r1 = await runContree(["kill", a], { home: iam });
@@ -266,7 +257,7 @@ Deno.test("IAM profiles send Bearer and Project; JWT profiles send no Project", 
   }, { project: "aiproject-xyz" }));
 
 Deno.test("IAM profile without a project: per-operation local error, nothing sent", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [a] = emu.seed(1).map((o) => o.uuid);
     const r = await runContree(["kill", a], { home: homeFor(emu, { type: "iam" }) });
     assert.equal(r.code, 1);
@@ -277,7 +268,7 @@ Deno.test("IAM profile without a project: per-operation local error, nothing sen
   }));
 
 Deno.test("a path prefix in the URL prefixes every request", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [a] = emu.seed(1).map((o) => o.uuid);
     const home = makeHome([{ token: emu.token, url: `${emu.url}/` }]); // trailing slash too
     const r = await runContree(["kill", a], { home });
@@ -286,7 +277,7 @@ Deno.test("a path prefix in the URL prefixes every request", () =>
   }, { prefix: "/api" }));
 
 Deno.test("global flags override the profile; -p and CONTREE_PROFILE pick profiles", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [a, b, c] = emu.seed(3).map((o) => o.uuid);
     const home = makeHome([
       { name: "default", token: "wrong", url: "http://127.0.0.1:9" },
@@ -338,7 +329,7 @@ Deno.test("config problems are one-line errors with exit 1", async () => {
 });
 
 Deno.test("cli.ini merges under auth.ini and its [cli] section sets flag defaults", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [a] = emu.seed(1).map((o) => o.uuid);
     const home = makeHome([{ token: emu.token }]); // url only in cli.ini
     Deno.writeTextFileSync(
@@ -352,7 +343,7 @@ Deno.test("cli.ini merges under auth.ini and its [cli] section sets flag default
   }));
 
 Deno.test("the token never appears in any output, even at debug level or echoed by the server", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [a] = emu.seed(1).map((o) => o.uuid);
     emu.fault({ status: 400, body: `{"detail": "bad token ${emu.token}"}` });
     const r = await runContree(["-L", "debug", "kill", a, a], {
@@ -371,7 +362,7 @@ Deno.test("the token never appears in any output, even at debug level or echoed 
   }, { token: "s3cr3t-t0ken-value" }));
 
 Deno.test("-L warning silences INFO; -L error keeps errors", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [a] = emu.seed(1).map((o) => o.uuid);
     const quiet = await runContree(["-L", "warning", "kill", a], { home: homeFor(emu) });
     assert.equal(quiet.code, 0);
@@ -381,7 +372,7 @@ Deno.test("-L warning silences INFO; -L error keeps errors", () =>
   }));
 
 Deno.test("Ctrl-C mid-bulk: in-flight DELETEs finish, the rest are listed, exit 130", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const uuids = emu.seed(40, { status: "PENDING" }).map((o) => o.uuid);
     emu.latencyMs = 150;
     const child = spawnContree(["kill", ...uuids], {
@@ -425,7 +416,7 @@ Deno.test("Ctrl-C mid-bulk: in-flight DELETEs finish, the rest are listed, exit 
   }));
 
 Deno.test("kill --all: garbage from the server is a one-line error, exit 1, no DELETE", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     emu.seed(2, { status: "PENDING" });
     emu.fault({ status: 200, body: "<html>oops</html>" });
     const html = await runContree(["kill", "--all"], { home: homeFor(emu) });

@@ -1,16 +1,7 @@
 // End-to-end tests of `contree ps` / `op list` / `op ls`: the real main.ts against the emulator.
 import assert from "node:assert/strict";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../emulator/server.ts";
-import { homeFor, lines, runContree } from "../helpers.ts";
-
-async function withEmu(fn: (emu: Emulator) => Promise<void>, opts: EmulatorOptions = {}) {
-  const emu = await startEmulator(opts);
-  try {
-    await fn(emu);
-  } finally {
-    await emu.close();
-  }
-}
+import type { Emulator } from "../emulator/server.ts";
+import { homeFor, lines, runContree, withEmulator } from "../helpers.ts";
 
 const ONE = { CONTREE_CONCURRENCY: "1" };
 const listSearches = (emu: Emulator) => emu.seen("GET", "/v1/operations").map((r) => r.search);
@@ -18,7 +9,7 @@ const jsonRows = (stdout: string) =>
   stdout.trimEnd().split("\n").filter(Boolean).map((l) => JSON.parse(l));
 
 Deno.test("ps: default lists EXECUTING only; 3 concurrent pages at default settings", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const running = emu.seed(2, { status: "EXECUTING" });
     emu.seed(1, { status: "PENDING" });
     const r = await runContree(["-f", "json", "ps"], { home: homeFor(emu) });
@@ -35,7 +26,7 @@ Deno.test("ps: default lists EXECUTING only; 3 concurrent pages at default setti
   }));
 
 Deno.test("ps, op list, op ls and operation list run the same listing", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [op] = emu.seed(1);
     for (const words of [["ps"], ["op", "list"], ["op", "ls"], ["operation", "list"]]) {
       const r = await runContree([...words, "-q"], { home: homeFor(emu), env: ONE });
@@ -46,7 +37,7 @@ Deno.test("ps, op list, op ls and operation list run the same listing", () =>
   }));
 
 Deno.test("ps: filters are sent in the order status, kind, since, until, offset, limit", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const r = await runContree(
       [
         "ps",
@@ -79,7 +70,7 @@ Deno.test("ps: filters are sent in the order status, kind, since, until, offset,
   }));
 
 Deno.test("ps --status: every letter and word is sent as the full word; -a drops the filter", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const words: Record<string, string> = {
       P: "PENDING",
       A: "ASSIGNED",
@@ -113,7 +104,7 @@ Deno.test("ps --status: every letter and word is sent as the full word; -a drops
   }));
 
 Deno.test("ps -M: budget, page size limit+1, truncation warning only when more exist", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const ops = emu.seed(5);
     const newest = [...ops].reverse().map((o) => o.uuid);
     const three = await runContree(["ps", "-q", "-M", "3"], { home: homeFor(emu), env: ONE });
@@ -142,7 +133,7 @@ Deno.test("ps -M: budget, page size limit+1, truncation warning only when more e
   }));
 
 Deno.test("ps: a table prints rows before the truncation warning", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     emu.seed(5);
     const r = await runContree(["ps", "-M", "3"], { home: homeFor(emu), env: ONE });
     assert.equal(r.code, 0, r.stderr);
@@ -153,7 +144,7 @@ Deno.test("ps: a table prints rows before the truncation warning", () =>
   }));
 
 Deno.test("ps: full pages are followed; a short page stops; rows come in offset order", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     emu.seed(1003);
     const r = await runContree(["-f", "json", "ps", "-M", "2000"], { home: homeFor(emu) });
     assert.equal(r.code, 0, r.stderr);
@@ -178,7 +169,7 @@ Deno.test("ps: full pages are followed; a short page stops; rows come in offset 
   }));
 
 Deno.test("ps: queued pages are skipped once a short page arrives (concurrency 2)", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     emu.seed(3);
     // -M 5000: page size 1000, max 6 pages; two in flight, the first is short → no third.
     const r = await runContree(["ps", "-q", "-M", "5000"], {
@@ -194,7 +185,7 @@ Deno.test("ps: queued pages are skipped once a short page arrives (concurrency 2
   }));
 
 Deno.test("ps: empty result prints nothing at all, in every format", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     for (const f of ["default", "table", "plain", "json", "json-pretty", "csv", "tsv", "toml"]) {
       const r = await runContree(["-f", f, "ps"], { home: homeFor(emu) });
       assert.equal(r.code, 0, r.stderr);
@@ -204,7 +195,7 @@ Deno.test("ps: empty result prints nothing at all, in every format", () =>
   }));
 
 Deno.test("ps: unknown scalar fields appear, nested ones are dropped, error is last", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     emu.add({
       error: "OOM killed",
       status: "FAILED",
@@ -230,7 +221,7 @@ Deno.test("ps: unknown scalar fields appear, nested ones are dropped, error is l
   }));
 
 Deno.test('ps: the {"operations": [...]} list shape is accepted; garbage is a clean error', () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [op] = emu.seed(1);
     const { metadata: _m, result: _r, ...summary } = op;
     emu.fault({ status: 200, body: JSON.stringify({ operations: [summary] }) });
@@ -250,7 +241,7 @@ Deno.test('ps: the {"operations": [...]} list shape is accepted; garbage is a cl
   }));
 
 Deno.test("ps: API errors end the command (exit 1); 5xx is retried first", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [op] = emu.seed(1);
     emu.fault({ status: 503 });
     const retried = await runContree(["ps", "-q"], { home: homeFor(emu), env: ONE });
@@ -265,7 +256,7 @@ Deno.test("ps: API errors end the command (exit 1); 5xx is retried first", () =>
   }));
 
 Deno.test("ps: bad --since/--until values are usage errors (exit 2), nothing sent", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const r = await runContree(["ps", "--since", "86400"], { home: homeFor(emu) });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^usage: contree ps /);
@@ -280,7 +271,7 @@ Deno.test("ps: bad --since/--until values are usage errors (exit 2), nothing sen
   }));
 
 Deno.test("ps: works under an API path prefix", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [op] = emu.seed(1);
     const r = await runContree(["ps", "-q"], { home: homeFor(emu), env: ONE });
     assert.equal(r.stdout, `${op.uuid}\n`);

@@ -1,17 +1,8 @@
 // End-to-end tests of `contree show` / `op show` / `op sh`: the real main.ts against the emulator.
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { type Emulator, startEmulator } from "../emulator/server.ts";
-import { homeFor, lines, runContree } from "../helpers.ts";
-
-async function withEmu(fn: (emu: Emulator) => Promise<void>) {
-  const emu = await startEmulator();
-  try {
-    await fn(emu);
-  } finally {
-    await emu.close();
-  }
-}
+import type { Emulator } from "../emulator/server.ts";
+import { homeFor, lines, runContree, withEmulator } from "../helpers.ts";
 
 const MISSING = "019e3fb6-e447-760d-b7ab-62ef51f91b1f";
 const b64 = (s: string) => btoa(String.fromCharCode(...new TextEncoder().encode(s)));
@@ -36,7 +27,7 @@ function finished(emu: Emulator, opts: { exit?: number; stdout?: unknown; stderr
 const cacheDb = (home: string) => `${home}/cli/sessions/default.db`;
 
 Deno.test("show: one UUID, JSON row with derived exit_code, image, tag and error last", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const op = finished(emu, { exit: 3 });
     const r = await runContree(["-f", "json", "show", op.uuid], { home: homeFor(emu) });
     assert.equal(r.code, 0, r.stderr); // the sandbox's exit code never changes show's status
@@ -64,7 +55,7 @@ Deno.test("show: one UUID, JSON row with derived exit_code, image, tag and error
   }));
 
 Deno.test("show, op show, op sh: several UUIDs in order; a 404 is logged, the rest shown, exit 1", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const [a, b] = emu.seed(2, { status: "EXECUTING" });
     for (const words of [["show"], ["op", "show"], ["op", "sh"]]) {
       const before = emu.requests.length;
@@ -87,7 +78,7 @@ Deno.test("show, op show, op sh: several UUIDs in order; a 404 is logged, the re
   }));
 
 Deno.test("show: an upper-case UUID is sent canonical; no UUID is a usage error", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const op = finished(emu);
     const r = await runContree(["show", op.uuid.toUpperCase()], {
       home: homeFor(emu),
@@ -100,7 +91,7 @@ Deno.test("show: an upper-case UUID is sent canonical; no UUID is a usage error"
   }));
 
 Deno.test("show --raw: one compact JSON line per payload, verbatim, nested kept, -f ignored", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const a = finished(emu, { exit: 7 });
     const b = emu.add({
       future_field: "caf\u00e9",
@@ -132,7 +123,7 @@ Deno.test("show --raw: one compact JSON line per payload, verbatim, nested kept,
   }));
 
 Deno.test("show: default format prints decoded stdout and stderr after the table row", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const op = finished(emu, {
       exit: 3,
       stdout: { value: b64("hello\nw\u00f6rld"), encoding: "base64", truncated: false },
@@ -161,7 +152,7 @@ Deno.test("show: default format prints decoded stdout and stderr after the table
   }));
 
 Deno.test("show: json/json-pretty carry the streams as fields; other formats drop them", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const op = finished(emu, {
       stdout: { value: b64("OUT-TEXT\n"), encoding: "base64" },
       stderr: { value: "ERR-TEXT", encoding: "ascii" },
@@ -186,7 +177,7 @@ Deno.test("show: json/json-pretty carry the streams as fields; other formats dro
   }));
 
 Deno.test("show: terminal results are cached in the session DB; active ones are not", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const home = homeFor(emu);
     const done = finished(emu, { exit: 1 });
     const failed = emu.add({ status: "FAILED", error: "timeout" });
@@ -222,7 +213,7 @@ Deno.test("show: terminal results are cached in the session DB; active ones are 
   }));
 
 Deno.test("show cache: big payloads are gzipped; plain-JSON values from others are read", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const home = homeFor(emu);
     const big = emu.add({ status: "SUCCESS", note: "x".repeat(3000) });
     const r = await runContree(["-f", "json", "show", big.uuid], { home });
@@ -258,7 +249,7 @@ Deno.test("show cache: big payloads are gzipped; plain-JSON values from others a
   }));
 
 Deno.test("show: a server adding a field shows it; a malformed operation is a clean error", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const op = emu.add({ status: "EXECUTING", session_key: "s1", future_field: 42 });
     const r = await runContree(["-f", "csv", "show", op.uuid], { home: homeFor(emu) });
     assert.equal(r.code, 0, r.stderr);
@@ -293,7 +284,7 @@ Deno.test("show: a server adding a field shows it; a malformed operation is a cl
   }));
 
 Deno.test("show: SUCCESS with exit code 1 stays SUCCESS in the row; null fields are fine", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const op = finished(emu, { exit: 1 });
     const odd = emu.add({ status: "SUCCESS", duration: null, result: { image: null, tag: null } });
     const r = await runContree(["-f", "csv", "show", op.uuid, odd.uuid], { home: homeFor(emu) });

@@ -1,16 +1,6 @@
 // End-to-end tests of `contree op wait` / `op w`: the real main.ts against the emulator.
 import assert from "node:assert/strict";
-import { type Emulator, startEmulator } from "../emulator/server.ts";
-import { homeFor, lines, runContree, spawnContree } from "../helpers.ts";
-
-async function withEmu(fn: (emu: Emulator) => Promise<void>) {
-  const emu = await startEmulator();
-  try {
-    await fn(emu);
-  } finally {
-    await emu.close();
-  }
-}
+import { homeFor, lines, runContree, spawnContree, withEmulator } from "../helpers.ts";
 
 /** Short poll delays so tests stay fast (the real back-off is 0.5, 1, 2, 4, 5 s). */
 const FAST = { CONTREE_WAIT_DELAYS: "0.02" };
@@ -21,7 +11,7 @@ const withExit = (exit_code: number | null) => ({
 });
 
 Deno.test("op wait: SUCCESS on the first poll is one request, exit 0, head columns first", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const op = emu.add({ status: "SUCCESS", ...withExit(0) });
     const r = await runContree(["-f", "json", "op", "wait", op.uuid], { home: homeFor(emu) });
     assert.equal(r.code, 0, r.stderr);
@@ -41,7 +31,7 @@ Deno.test("op wait: SUCCESS on the first poll is one request, exit 0, head colum
   }));
 
 Deno.test("op wait: polls until terminal (PENDING → EXECUTING → SUCCESS); op w is the same", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const op = emu.add({ status: "PENDING" });
     emu.onPoll(op.uuid, 2, { status: "EXECUTING" });
     emu.onPoll(op.uuid, 4, { status: "SUCCESS", duration: 3, ...withExit(0) });
@@ -58,7 +48,7 @@ Deno.test("op wait: polls until terminal (PENDING → EXECUTING → SUCCESS); op
   }));
 
 Deno.test("op wait: exit status from status and sandbox exit codes", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const home = homeFor(emu);
     const code = async (...ops: { status: string; exit?: number | null; old?: number }[]) => {
       const uuids = ops.map((o) =>
@@ -92,7 +82,7 @@ Deno.test("op wait: exit status from status and sandbox exit codes", () =>
   }));
 
 Deno.test("op wait: rows of one round come in input order; duplicates collapse", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const ops = emu.seed(4, { status: "SUCCESS" });
     const order = [ops[2], ops[0], ops[3], ops[1]].map((o) => o.uuid);
     const r = await runContree(["-f", "json", "op", "wait", ...order, order[0]], {
@@ -105,7 +95,7 @@ Deno.test("op wait: rows of one round come in input order; duplicates collapse",
   }));
 
 Deno.test("op wait: the timeout prints timed-out rows (no exit_code), warns, exit 1", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const stuck = emu.add({ status: "EXECUTING" });
     const done = emu.add({ status: "SUCCESS", ...withExit(0) });
     const r = await runContree(
@@ -137,7 +127,7 @@ Deno.test("op wait: the timeout prints timed-out rows (no exit_code), warns, exi
   }));
 
 Deno.test("op wait: a 404 while polling ends the command with the API error, exit 1", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const missing = "019e3fb6-e447-760d-b7ab-62ef51f91b1f";
     const r = await runContree(["op", "wait", missing], { home: homeFor(emu), env: FAST });
     assert.equal(r.code, 1);
@@ -147,7 +137,7 @@ Deno.test("op wait: a 404 while polling ends the command with the API error, exi
   }));
 
 Deno.test("op wait: needs UUIDs or --all; --all waits for every active operation", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const none = await runContree(["op", "wait"], { home: homeFor(emu) });
     assert.equal(none.code, 1);
     assert.deepEqual(lines(none.stderr), ["[ERROR] Provide at least one UUID, or use --all"]);
@@ -175,7 +165,7 @@ Deno.test("op wait: needs UUIDs or --all; --all waits for every active operation
   }));
 
 Deno.test("op wait: usage errors for --timeout; references resolve (upper-case UUID)", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     for (const [t, msg] of [["0", "must be >= 1, got 0"], ["x", "invalid int value: 'x'"]]) {
       const r = await runContree(["op", "wait", "-t", t, "x"], { home: homeFor(emu) });
       assert.equal(r.code, 2);
@@ -196,7 +186,7 @@ Deno.test("op wait: usage errors for --timeout; references resolve (upper-case U
   }));
 
 Deno.test("op wait: Ctrl-C stops waiting cleanly, rows already printed stay, exit 130", () =>
-  withEmu(async (emu) => {
+  withEmulator(async (emu) => {
     const stuck = emu.add({ status: "EXECUTING" });
     const done = emu.add({ status: "SUCCESS" });
     const child = spawnContree(["-f", "json", "op", "wait", "-t", "60", done.uuid, stuck.uuid], {
