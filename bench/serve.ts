@@ -37,7 +37,7 @@ try {
 const SECRET = "whsec_" + btoa("bench-secret-0123456789ab");
 const dir = Deno.makeTempDirSync({ prefix: "contree-bench-serve-" });
 // Enough distinct operations that no delivery repeats within the run (checked below).
-const nOps = Number(values.ops ?? Math.max(50_000, duration * 5_000));
+const nOps = Number(values.ops ?? Math.max(50_000, duration * 7_000));
 const children: Deno.ChildProcess[] = [];
 
 function freePort(): number {
