@@ -2,10 +2,11 @@
 // bulk-cancel function that `--serve` reuses so a webhook does exactly what the command does.
 import type { Client } from "../api/client.ts";
 import { ApiError, NetworkError } from "../api/errors.ts";
-import { cancelOperation, listActiveUuids } from "../api/operations.ts";
+import { cancelOperation } from "../api/operations.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import { log } from "../log.ts";
 import { orderedPool } from "../pool.ts";
+import { targetUuids } from "./targets.ts";
 
 /** What happened to one operation. */
 export type CancelStatus = "cancelled" | "not_found" | "already_finished" | "failed";
@@ -114,19 +115,8 @@ export function concurrencyFromEnv(env: Readonly<Record<string, string | undefin
 export async function cancel(ctx: CommandContext): Promise<number> {
   // The webhook server is loaded only when asked for, so plain commands never load Hono.
   if (ctx.args.serve) return (await import("../serve/server.ts")).serve(ctx);
-  const explicit = ctx.args.uuids as string[];
-  let uuids = explicit;
-  if (ctx.args.all) {
-    if (explicit.length) log.warning("--all overrides explicit UUIDs; cancelling all active");
-    uuids = await listActiveUuids(ctx.client);
-    if (!uuids.length) {
-      log.info("No active operations to cancel");
-      return 0;
-    }
-  } else if (!uuids.length) {
-    log.error("Provide at least one UUID, or use --all");
-    return 1;
-  }
+  const uuids = await targetUuids(ctx, "cancel");
+  if (typeof uuids === "number") return uuids;
 
   const report = await cancelOperations(ctx.client, uuids, {
     concurrency: concurrencyFromEnv(ctx.io.env),

@@ -1,7 +1,7 @@
 // `contree op wait` / `op w`: poll operations until each reaches a terminal status (spec §4.4).
 import type { Client } from "../api/client.ts";
 import { ApiError } from "../api/errors.ts";
-import { listActiveUuids, type Operation, TERMINAL_STATUSES } from "../api/operations.ts";
+import { type Operation, TERMINAL_STATUSES } from "../api/operations.ts";
 import { fetchOperation } from "../api/pages.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import { log } from "../log.ts";
@@ -9,6 +9,7 @@ import { formatterFor } from "../output/cli.ts";
 import { PyFloat } from "../output/pyjson.ts";
 import { orderedPool } from "../pool.ts";
 import { concurrencyFromEnv, Interrupted } from "./cancel.ts";
+import { targetUuids } from "./targets.ts";
 
 /** Poll back-off in seconds; the last one repeats. */
 export const WAIT_DELAYS = [0.5, 1, 2, 4, 5];
@@ -167,19 +168,8 @@ export function waitDelaysFromEnv(env: Readonly<Record<string, string | undefine
 export async function wait(ctx: CommandContext): Promise<number> {
   const { io } = ctx;
   const timeout = ctx.args.timeout as number;
-  const explicit = ctx.args.uuids as string[];
-  let uuids = explicit;
-  if (ctx.args.all) {
-    if (explicit.length) log.warning("--all overrides explicit UUIDs; waiting for all active");
-    uuids = await listActiveUuids(ctx.client);
-    if (!uuids.length) {
-      log.info("No active operations to wait for");
-      return 0;
-    }
-  } else if (!uuids.length) {
-    log.error("Provide at least one UUID, or use --all");
-    return 1;
-  }
+  const uuids = await targetUuids(ctx, "wait for");
+  if (typeof uuids === "number") return uuids;
   const delays = waitDelaysFromEnv(io.env);
   const formatter = formatterFor(ctx.globals.output_format as string, io, {
     head: WAIT_HEAD,
