@@ -307,3 +307,35 @@ Deno.test("kill HEAD resolves while another process holds a write transaction (W
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(s.deleted(), [B, C, E]);
   }));
+
+Deno.test("show and op wait resolve references the same way as kill", async () => {
+  const emu = await startEmulator();
+  try {
+    const home = homeFor(emu);
+    const [older, tip] = emu.seed(2, { status: "SUCCESS" }).map((o) => o.uuid);
+    const db = SessionDb.forProfile(home);
+    db.linear("w1", ["", older, tip]);
+    db.close();
+    const show = await runContree(["-S", "w1", "-f", "json", "show", "HEAD", "@-1"], { home });
+    assert.equal(show.code, 0, show.stderr);
+    assert.deepEqual(show.stdout.trim().split("\n").map((l) => JSON.parse(l).uuid), [tip, older]);
+    assert.deepEqual(emu.seen("GET").map((q) => q.path), [
+      `/v1/operations/${tip}`,
+      `/v1/operations/${older}`,
+    ]);
+    const wait = await runContree(["-f", "json", "op", "wait", "HEAD~1"], {
+      home,
+      env: { CONTREE_SESSION: "w1" },
+    });
+    assert.equal(wait.code, 0, wait.stderr);
+    assert.equal(JSON.parse(wait.stdout).uuid, older);
+    const bad = await runContree(["-S", "w1", "op", "w", "@9"], { home });
+    assert.equal(bad.code, 1);
+    assert.deepEqual(lines(bad.stderr), [
+      "[ERROR] Invalid operation reference: @9: History entry 9 not found",
+    ]);
+    assert.equal(emu.seen("GET").length, 3); // nothing sent for the bad reference
+  } finally {
+    await emu.close();
+  }
+});
