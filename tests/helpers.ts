@@ -49,6 +49,12 @@ export function homeFor(emu: Emulator, extra: TestProfile = {}): string {
   return makeHome([{ token: emu.token, url: emu.url, ...extra }]);
 }
 
+/**
+ * Deno cannot deliver SIGINT/SIGTERM to a child process on Windows (it can only terminate it), so
+ * the Ctrl-C and graceful-shutdown tests are skipped there; the code paths are the same.
+ */
+export const NO_CHILD_SIGNALS = Deno.build.os === "windows";
+
 /** What a CLI run produced. */
 export interface RunResult {
   code: number;

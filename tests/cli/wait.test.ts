@@ -1,6 +1,13 @@
 // End-to-end tests of `contree op wait` / `op w`: the real main.ts against the emulator.
 import assert from "node:assert/strict";
-import { homeFor, lines, runContree, spawnContree, withEmulator } from "../helpers.ts";
+import {
+  homeFor,
+  lines,
+  NO_CHILD_SIGNALS,
+  runContree,
+  spawnContree,
+  withEmulator,
+} from "../helpers.ts";
 
 /** Short poll delays so tests stay fast (the real back-off is 0.5, 1, 2, 4, 5 s). */
 const FAST = { CONTREE_WAIT_DELAYS: "0.02" };
@@ -185,7 +192,10 @@ Deno.test("op wait: usage errors for --timeout; references resolve (upper-case U
     ]);
   }));
 
-Deno.test("op wait: Ctrl-C stops waiting cleanly, rows already printed stay, exit 130", () =>
+Deno.test({
+  name: "op wait: Ctrl-C stops waiting cleanly, rows already printed stay, exit 130",
+  ignore: NO_CHILD_SIGNALS,
+}, () =>
   withEmulator(async (emu) => {
     const stuck = emu.add({ status: "EXECUTING" });
     const done = emu.add({ status: "SUCCESS" });

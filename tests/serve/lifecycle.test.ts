@@ -2,7 +2,7 @@
 // --state, and graceful shutdown with cancels in flight.
 import assert from "node:assert/strict";
 import { startEmulator } from "../emulator/server.ts";
-import { homeFor } from "../helpers.ts";
+import { homeFor, NO_CHILD_SIGNALS } from "../helpers.ts";
 import { get, post, standardHeaders, startServe } from "./helpers.ts";
 
 const READ = { CONTREE_WEBHOOK_READ_TOKEN: "reader" };
@@ -85,7 +85,10 @@ Deno.test("--serve --state: dedupe survives a restart", async () => {
   }
 });
 
-Deno.test("--serve: SIGTERM with cancels in flight loses nothing, exits 0", async () => {
+Deno.test({
+  name: "--serve: SIGTERM with cancels in flight loses nothing, exits 0",
+  ignore: NO_CHILD_SIGNALS,
+}, async () => {
   const emu = await startEmulator();
   const dir = Deno.makeTempDirSync();
   const home = homeFor(emu);
@@ -122,7 +125,10 @@ Deno.test("--serve: SIGTERM with cancels in flight loses nothing, exits 0", asyn
   }
 });
 
-Deno.test("--serve: SIGINT while a request waits for its cancel: the answer arrives, exit 0", async () => {
+Deno.test({
+  name: "--serve: SIGINT while a request waits for its cancel: the answer arrives, exit 0",
+  ignore: NO_CHILD_SIGNALS,
+}, async () => {
   const emu = await startEmulator();
   const server = await startServe({ home: homeFor(emu), env: { CONTREE_WEBHOOK_RATE: "0" } });
   try {
