@@ -1,7 +1,8 @@
 // The session key (spec §2.6) and a read-only reader of the original CLI's session database
 // (spec §3.1), the store that history references resolve against.
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { ConfigError, contreeHome } from "./config.ts";
+import { contreeHome } from "./config.ts";
+import { envNumber } from "./env.ts";
 import type { Env, Io } from "./io.ts";
 import { log } from "./log.ts";
 import { type HistoryEntry, type HistoryStore, HistoryStoreError, resolveTokens } from "./refs.ts";
@@ -97,12 +98,7 @@ export async function sessionKey(
 
 /** `CONTREE_DB_TIMEOUT` (seconds, default 30) as milliseconds for SQLite's busy timeout. */
 export function dbTimeoutMs(env: Env): number {
-  const raw = env.CONTREE_DB_TIMEOUT;
-  if (raw === undefined || raw.trim() === "") return 30_000;
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new ConfigError(`CONTREE_DB_TIMEOUT must be a number of seconds >= 0, got '${raw}'`);
-  }
+  const seconds = envNumber(env, "CONTREE_DB_TIMEOUT", { fallback: 30, min: 0, seconds: true });
   return Math.round(seconds * 1000);
 }
 

@@ -1,6 +1,6 @@
 // The program: parse argv, set up logging and config, resolve references, run one handler, and
 // map every failure to one log line and an exit status. main.ts only wires real I/O into it.
-import { type Client, createClient, RETRY_DELAYS } from "../api/client.ts";
+import { type Client, createClient, DEFAULT_TIMEOUT_MS, RETRY_DELAYS } from "../api/client.ts";
 import { ApiError, NetworkError, ResponseError } from "../api/errors.ts";
 import { Interrupted } from "../commands/cancel.ts";
 import {
@@ -11,6 +11,7 @@ import {
   type Profile,
   resolveProfile,
 } from "../config.ts";
+import { envDelays, envNumber } from "../env.ts";
 import { type Ini, IniError } from "../ini.ts";
 import type { Io } from "../io.ts";
 import { type CliLogLevel, log, LOG_LEVELS, setupLogging } from "../log.ts";
@@ -36,32 +37,17 @@ export interface RunOptions {
   exit?: (code: number) => never;
 }
 
-/** Reads a positive number of seconds from the environment. */
-function secondsFromEnv(io: Io, name: string): number | undefined {
-  const raw = io.env[name];
-  if (!raw) return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new ConfigError(`${name} must be a positive number of seconds, got '${raw}'`);
-  }
-  return n;
-}
-
 /** Builds the API client for a profile, with the timeout and retry settings of the environment. */
 function clientFor(profile: Profile, io: Io): Client {
-  const timeout = secondsFromEnv(io, "CONTREE_TIMEOUT");
+  const timeout = envNumber(io.env, "CONTREE_TIMEOUT", {
+    fallback: DEFAULT_TIMEOUT_MS / 1000,
+    min: 0,
+    exclusive: true,
+    seconds: true,
+  });
   // CONTREE_RETRY_DELAYS (comma-separated seconds) exists so tests and impatient scripts can
-  // shorten the original's 1,2,4,5,10,10,10 schedule; an empty list disables retries.
-  const rawDelays = io.env.CONTREE_RETRY_DELAYS;
-  let retryDelays = RETRY_DELAYS;
-  if (rawDelays !== undefined) {
-    retryDelays = rawDelays.trim() === "" ? [] : rawDelays.split(",").map(Number);
-    if (retryDelays.some((d) => !Number.isFinite(d) || d < 0)) {
-      throw new ConfigError(
-        `CONTREE_RETRY_DELAYS must be comma-separated seconds, got '${rawDelays}'`,
-      );
-    }
-  }
+  // shorten the original's 1,2,4,5,10,10,10 schedule; an empty value disables retries.
+  const retryDelays = envDelays(io.env, "CONTREE_RETRY_DELAYS", RETRY_DELAYS, []);
   try {
     return createClient({
       url: profile.url,
@@ -69,7 +55,7 @@ function clientFor(profile: Profile, io: Io): Client {
       token: profile.token,
       project: profile.project,
       fetch: io.fetch,
-      timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+      timeoutMs: timeout * 1000,
       retryDelays,
     });
   } catch (e) {

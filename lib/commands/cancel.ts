@@ -4,6 +4,7 @@ import type { Client } from "../api/client.ts";
 import { ApiError, NetworkError } from "../api/errors.ts";
 import { cancelOperation } from "../api/operations.ts";
 import type { CommandContext } from "../cli/spec.ts";
+import { envNumber } from "../env.ts";
 import { log } from "../log.ts";
 import { orderedPool } from "../pool.ts";
 import { targetUuids } from "./targets.ts";
@@ -102,13 +103,11 @@ export class Interrupted extends Error {
 
 /** Reads `CONTREE_CONCURRENCY` (a positive integer), as the original does. */
 export function concurrencyFromEnv(env: Readonly<Record<string, string | undefined>>): number {
-  const raw = env.CONTREE_CONCURRENCY;
-  if (!raw) return DEFAULT_CONCURRENCY;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new RangeError(`CONTREE_CONCURRENCY must be a positive integer, got '${raw}'`);
-  }
-  return n;
+  return envNumber(env, "CONTREE_CONCURRENCY", {
+    fallback: DEFAULT_CONCURRENCY,
+    min: 1,
+    integer: true,
+  });
 }
 
 /** The `kill` / `op cancel` handler. `args.uuids` arrive already resolved to canonical UUIDs. */

@@ -4,6 +4,7 @@ import { ApiError } from "../api/errors.ts";
 import { type Operation, TERMINAL_STATUSES } from "../api/operations.ts";
 import { fetchOperation } from "../api/pages.ts";
 import type { CommandContext } from "../cli/spec.ts";
+import { envDelays } from "../env.ts";
 import { log } from "../log.ts";
 import { formatterFor } from "../output/cli.ts";
 import { PyFloat } from "../output/pyjson.ts";
@@ -155,13 +156,7 @@ export async function waitForOperations(
 
 /** `CONTREE_WAIT_DELAYS`: comma-separated seconds replacing the back-off (tests, impatience). */
 export function waitDelaysFromEnv(env: Readonly<Record<string, string | undefined>>): number[] {
-  const raw = env.CONTREE_WAIT_DELAYS;
-  if (!raw?.trim()) return WAIT_DELAYS;
-  const delays = raw.split(",").map(Number);
-  if (delays.some((d) => !Number.isFinite(d) || d < 0)) {
-    throw new RangeError(`CONTREE_WAIT_DELAYS must be comma-separated seconds, got '${raw}'`);
-  }
-  return delays;
+  return envDelays(env, "CONTREE_WAIT_DELAYS", WAIT_DELAYS);
 }
 
 /** The `op wait` handler. */

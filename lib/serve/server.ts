@@ -2,7 +2,7 @@
 // stops accepting, finishes in-flight cancels within a grace period and returns 0.
 import type { CommandContext } from "../cli/spec.ts";
 import { concurrencyFromEnv } from "../commands/cancel.ts";
-import type { Env } from "../io.ts";
+import { envNumber } from "../env.ts";
 import { log, logAccess } from "../log.ts";
 import { createWebhookApp, DEFAULT_RATE_PER_SECOND, DEFAULT_UPSTREAM_LIMIT } from "./app.ts";
 import { memoryStore, sqliteStore } from "./dedupe/index.ts";
@@ -10,16 +10,6 @@ import { parseSecrets, SecretError } from "./verify/index.ts";
 
 /** Seconds given to in-flight cancels after SIGINT/SIGTERM (`CONTREE_WEBHOOK_GRACE`). */
 export const DEFAULT_GRACE_SECONDS = 30;
-
-function numberFromEnv(env: Env, name: string, fallback: number, min: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) {
-    throw new RangeError(`${name} must be a number >= ${min}, got '${raw}'`);
-  }
-  return n;
-}
 
 /** Resolves once SIGINT (the CLI's interrupt signal) or SIGTERM arrives. */
 function stopSignal(interrupt: AbortSignal): { promise: Promise<string>; dispose(): void } {
@@ -61,14 +51,20 @@ export async function serve(ctx: CommandContext): Promise<number> {
     }
     throw e;
   }
-  const rate = numberFromEnv(io.env, "CONTREE_WEBHOOK_RATE", DEFAULT_RATE_PER_SECOND, 0);
-  const upstreamLimit = numberFromEnv(
-    io.env,
-    "CONTREE_WEBHOOK_UPSTREAM",
-    DEFAULT_UPSTREAM_LIMIT,
-    1,
-  );
-  const graceMs = numberFromEnv(io.env, "CONTREE_WEBHOOK_GRACE", DEFAULT_GRACE_SECONDS, 0) * 1000;
+  const rate = envNumber(io.env, "CONTREE_WEBHOOK_RATE", {
+    fallback: DEFAULT_RATE_PER_SECOND,
+    min: 0,
+  });
+  const upstreamLimit = envNumber(io.env, "CONTREE_WEBHOOK_UPSTREAM", {
+    fallback: DEFAULT_UPSTREAM_LIMIT,
+    min: 1,
+  });
+  const grace = envNumber(io.env, "CONTREE_WEBHOOK_GRACE", {
+    fallback: DEFAULT_GRACE_SECONDS,
+    min: 0,
+    seconds: true,
+  });
+  const graceMs = grace * 1000;
   const concurrency = concurrencyFromEnv(io.env);
   const statePath = args.state as string | undefined;
   const store = statePath ? sqliteStore(statePath) : memoryStore();

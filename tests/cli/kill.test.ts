@@ -462,3 +462,23 @@ Deno.test("a broken cli.ini is a one-line error, exit 1", async () => {
   assert.equal(level.code, 1);
   assert.deepEqual(lines(level.stderr), [`[ERROR] Invalid log_level 'loud' in ${home}/cli.ini`]);
 });
+
+Deno.test("bad numeric settings in the environment are one-line errors, exit 1, nothing sent", () =>
+  withEmulator(async (emu) => {
+    const [a] = emu.seed(1).map((o) => o.uuid);
+    const cases: [Record<string, string>, string][] = [
+      [{ CONTREE_CONCURRENCY: "0" }, "CONTREE_CONCURRENCY must be an integer >= 1, got '0'"],
+      [{ CONTREE_CONCURRENCY: "2.5" }, "CONTREE_CONCURRENCY must be an integer >= 1, got '2.5'"],
+      [{ CONTREE_TIMEOUT: "0" }, "CONTREE_TIMEOUT must be a number of seconds > 0, got '0'"],
+      [
+        { CONTREE_RETRY_DELAYS: "1,x" },
+        "CONTREE_RETRY_DELAYS must be comma-separated seconds, got '1,x'",
+      ],
+    ];
+    for (const [env, message] of cases) {
+      const r = await runContree(["kill", a], { home: homeFor(emu), env });
+      assert.equal(r.code, 1, JSON.stringify(env));
+      assert.deepEqual(lines(r.stderr), [`[ERROR] ${message}`]);
+    }
+    assert.equal(emu.requests.length, 0);
+  }));
