@@ -1,6 +1,6 @@
 // contree: the command-line entry point. All logic lives in lib/; this file wires real I/O.
 import { runCli } from "./lib/cli/run.ts";
-import { streamWriter } from "./lib/io.ts";
+import { streamWriter } from "./lib/cli/io.ts";
 
 function columns(): number | undefined {
   const env = Number(Deno.env.get("COLUMNS"));

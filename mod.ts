@@ -25,7 +25,6 @@ export { ApiError, NetworkError, ResponseError } from "./lib/api/errors.ts";
 export {
   ACTIVE_STATUSES,
   getOperation,
-  listActiveUuids,
   type Operation,
   TERMINAL_STATUSES,
 } from "./lib/api/operations.ts";
@@ -37,7 +36,8 @@ export {
   type CancelOutcome,
   type CancelReport,
   type CancelStatus,
-} from "./lib/commands/cancel.ts";
+} from "./lib/ops/cancel.ts";
+export { listActiveUuids } from "./lib/ops/active.ts";
 
 // Listing, showing and waiting for operations (what `ps`, `show` and `op wait` use).
 export {
@@ -57,8 +57,8 @@ export {
   type WaitOptions,
   type WaitReport,
 } from "./lib/commands/wait.ts";
-export { openOperationCache, type OperationCache } from "./lib/cache.ts";
-export { isoZ, parseTimeArg } from "./lib/times.ts";
+export { openOperationCache, type OperationCache } from "./lib/session/cache.ts";
+export { isoZ, parseTimeArg } from "./lib/cli/times.ts";
 
 // The output formatter behind every `-f` format, and Python-compatible JSON.
 export {
@@ -89,10 +89,10 @@ export {
 } from "./lib/serve/verify/index.ts";
 
 // Configuration and identifiers.
-export { type Profile, type ProfileOverrides, resolveProfile } from "./lib/config.ts";
-export type { Ini } from "./lib/ini.ts";
-export type { Env, Io, Writer } from "./lib/io.ts";
-export { canonicalUuid } from "./lib/uuid.ts";
+export { type Profile, type ProfileOverrides, resolveProfile } from "./lib/config/config.ts";
+export type { Ini } from "./lib/config/ini.ts";
+export type { Env, Io, Writer } from "./lib/cli/io.ts";
+export { canonicalUuid } from "./lib/api/uuid.ts";
 
 // Session-history references.
 export {
@@ -102,10 +102,10 @@ export {
   type Reference,
   resolveTokens,
   splitTokens,
-} from "./lib/refs.ts";
+} from "./lib/session/refs.ts";
 // `resolveReferences`: what `contree kill HEAD` does before sending, for a profile's history.
-export { openHistoryStore, type ResolveOptions, resolveReferences } from "./lib/session.ts";
-export { HistoryStoreError, ReferenceError } from "./lib/refs.ts";
+export { openHistoryStore, type ResolveOptions, resolveReferences } from "./lib/session/session.ts";
+export { HistoryStoreError, ReferenceError } from "./lib/session/refs.ts";
 
 // The CLI itself.
 export { runCli, type RunOptions } from "./lib/cli/run.ts";

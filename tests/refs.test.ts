@@ -10,8 +10,8 @@ import {
   ReferenceError,
   resolveTokens,
   splitTokens,
-} from "../lib/refs.ts";
-import { openHistoryStore } from "../lib/session.ts";
+} from "../lib/session/refs.ts";
+import { openHistoryStore } from "../lib/session/session.ts";
 import { OPS, SessionDb, workedExample } from "./session_db.ts";
 
 const { A, B, C, D } = OPS;

@@ -2,8 +2,8 @@
 // does with missing, foreign, corrupted, locked and busy databases.
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { ConfigError } from "../lib/config.ts";
-import { HistoryStoreError, resolveTokens } from "../lib/refs.ts";
+import { ConfigError } from "../lib/config/config.ts";
+import { HistoryStoreError, resolveTokens } from "../lib/session/refs.ts";
 import {
   dbTimeoutMs,
   deriveSessionKey,
@@ -11,8 +11,8 @@ import {
   resolveReferences,
   sessionKey,
   uuid5,
-} from "../lib/session.ts";
-import { sessionDbPath } from "../lib/session_schema.ts";
+} from "../lib/session/session.ts";
+import { sessionDbPath } from "../lib/session/schema.ts";
 import { OPS, SessionDb } from "./session_db.ts";
 
 const notty = { ppid: 1234, tty: undefined };

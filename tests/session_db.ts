@@ -1,7 +1,7 @@
 // Builds session databases exactly as the original contree CLI lays them out (its schema, WAL
 // mode, synchronous=NORMAL), so reference resolution is tested against the real thing.
 import { DatabaseSync } from "node:sqlite";
-import { SESSION_SCHEMA, sessionDbPath } from "../lib/session_schema.ts";
+import { SESSION_SCHEMA, sessionDbPath } from "../lib/session/schema.ts";
 
 /** One history entry to add. */
 export interface EntrySpec {

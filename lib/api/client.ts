@@ -1,4 +1,4 @@
-import { log } from "../log.ts";
+import { log } from "../log/log.ts";
 import { userAgent } from "../version.ts";
 import { ApiError, NetworkError, reasonPhrase, ResponseError } from "./errors.ts";
 

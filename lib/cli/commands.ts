@@ -1,9 +1,9 @@
 // The command table: the single source of parsing, help screens and dispatch.
-import { LOG_LEVELS } from "../log.ts";
+import { LOG_LEVELS } from "../log/log.ts";
 import { FORMAT_NAMES } from "../output/names.ts";
-import type { CommandSpec, OptionSpec, PositionalSpec } from "./spec.ts";
+import type { CommandSpec, Handler, OptionSpec, PositionalSpec } from "./spec.ts";
 import { ArgError, positiveInt } from "./spec.ts";
-import { timeArg } from "../times.ts";
+import { timeArg } from "./times.ts";
 
 /** Long description shared by the top-level shortcuts and `op` (raw layout, as the original). */
 const OPERATIONS_DESCRIPTION = `Manage operations (list, inspect, cancel).
@@ -91,7 +91,13 @@ const CANCEL_POSITIONAL: PositionalSpec = {
     "Operations to cancel. Accepts UUIDs and session-history references (HEAD, HEAD~N, @, @N, @-N, @+N, :N, bare N).",
 };
 
-const cancelHandler = () => import("../commands/cancel.ts").then((m) => m.cancel);
+/** `kill` / `op cancel`, or with `--serve` the webhook server; each module loads only when used. */
+const cancelHandler = (): Promise<Handler> =>
+  Promise.resolve(async (ctx) =>
+    ctx.args.serve
+      ? (await import("../serve/server.ts")).serve(ctx)
+      : (await import("../commands/cancel.ts")).cancel(ctx)
+  );
 
 const STATUS_CHOICES = [
   "P",

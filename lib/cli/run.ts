@@ -2,7 +2,7 @@
 // map every failure to one log line and an exit status. main.ts only wires real I/O into it.
 import { type Client, createClient, DEFAULT_TIMEOUT_MS, RETRY_DELAYS } from "../api/client.ts";
 import { ApiError, NetworkError, ResponseError } from "../api/errors.ts";
-import { Interrupted } from "../commands/cancel.ts";
+import { Interrupted } from "../ops/interrupted.ts";
 import {
   cliDefaults,
   ConfigError,
@@ -10,13 +10,13 @@ import {
   loadCliIni,
   type Profile,
   resolveProfile,
-} from "../config.ts";
-import { envDelays, envNumber } from "../env.ts";
-import { type Ini, IniError } from "../ini.ts";
-import type { Io } from "../io.ts";
-import { type CliLogLevel, log, LOG_LEVELS, setupLogging } from "../log.ts";
-import { ReferenceError, resolveTokens } from "../refs.ts";
-import { openHistoryStore, sessionKey } from "../session.ts";
+} from "../config/config.ts";
+import { envDelays, envNumber } from "../config/env.ts";
+import { type Ini, IniError } from "../config/ini.ts";
+import type { Io } from "./io.ts";
+import { type CliLogLevel, log, LOG_LEVELS, setupLogging } from "../log/log.ts";
+import { ReferenceError, resolveTokens } from "../session/refs.ts";
+import { openHistoryStore, sessionKey } from "../session/session.ts";
 import { userAgent } from "../version.ts";
 import { FORMAT_NAMES } from "../output/names.ts";
 import { NOT_IMPLEMENTED, ROOT } from "./commands.ts";

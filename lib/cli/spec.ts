@@ -1,6 +1,6 @@
 import type { Client } from "../api/client.ts";
-import type { Profile } from "../config.ts";
-import type { Io } from "../io.ts";
+import type { Profile } from "../config/config.ts";
+import type { Io } from "./io.ts";
 
 /** A flag. `metavar` present means it takes a value; otherwise it is a switch (store_true). */
 export interface OptionSpec {

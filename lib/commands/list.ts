@@ -2,9 +2,10 @@
 // streamed out page by page, so memory stays flat however long the listing is.
 import { listOperations } from "../api/pages.ts";
 import type { CommandContext } from "../cli/spec.ts";
-import { log } from "../log.ts";
+import { log } from "../log/log.ts";
 import { formatterFor } from "../output/cli.ts";
-import { concurrencyFromEnv, Interrupted } from "./cancel.ts";
+import { concurrencyFromEnv } from "../ops/cancel.ts";
+import { Interrupted } from "../ops/interrupted.ts";
 
 /** Single-letter `--status` forms. */
 const STATUS_LETTERS: Record<string, string> = {

@@ -3,13 +3,13 @@ import type { Client } from "../api/client.ts";
 import { ApiError, ResponseError } from "../api/errors.ts";
 import { type Operation, TERMINAL_STATUSES } from "../api/operations.ts";
 import { fetchOperation } from "../api/pages.ts";
-import { openOperationCache, type OperationCache } from "../cache.ts";
+import { openOperationCache, type OperationCache } from "../session/cache.ts";
 import type { CommandContext } from "../cli/spec.ts";
-import { contreeHome } from "../config.ts";
-import { log } from "../log.ts";
+import { contreeHome } from "../config/config.ts";
+import { log } from "../log/log.ts";
 import { formatterFor } from "../output/cli.ts";
 import { dumps } from "../output/pyjson.ts";
-import { Interrupted } from "./cancel.ts";
+import { Interrupted } from "../ops/interrupted.ts";
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === "object" && !Array.isArray(v);

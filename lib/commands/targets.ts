@@ -1,6 +1,6 @@
-import { listActiveUuids } from "../api/operations.ts";
+import { listActiveUuids } from "../ops/active.ts";
 import type { CommandContext } from "../cli/spec.ts";
-import { log } from "../log.ts";
+import { log } from "../log/log.ts";
 
 /**
  * The operations a bulk command (`kill`, `op wait`) acts on: the resolved UUIDs, or with `--all`

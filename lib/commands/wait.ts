@@ -4,12 +4,13 @@ import { ApiError } from "../api/errors.ts";
 import { type Operation, TERMINAL_STATUSES } from "../api/operations.ts";
 import { fetchOperation } from "../api/pages.ts";
 import type { CommandContext } from "../cli/spec.ts";
-import { envDelays } from "../env.ts";
-import { log } from "../log.ts";
+import { envDelays } from "../config/env.ts";
+import { log } from "../log/log.ts";
 import { formatterFor } from "../output/cli.ts";
 import { PyFloat } from "../output/pyjson.ts";
-import { orderedPool } from "../pool.ts";
-import { concurrencyFromEnv, Interrupted } from "./cancel.ts";
+import { orderedPool } from "../async/pool.ts";
+import { concurrencyFromEnv } from "../ops/cancel.ts";
+import { Interrupted } from "../ops/interrupted.ts";
 import { targetUuids } from "./targets.ts";
 
 /** Poll back-off in seconds; the last one repeats. */

@@ -1,6 +1,6 @@
 // The formatter as commands use it: `-f`, stdout, colour and terminal width from the context.
-import type { Io } from "../io.ts";
-import { log, useColour } from "../log.ts";
+import type { Io } from "../cli/io.ts";
+import { log, useColour } from "../log/log.ts";
 import { createFormatter, type Formatter } from "./formatter.ts";
 
 function terminalColumns(io: Io): number | undefined {

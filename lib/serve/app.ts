@@ -2,10 +2,10 @@
 // deadline) and draining them on shutdown. No sockets or signals here; server.ts wires those.
 import type { Client } from "../api/client.ts";
 import { ApiError, NetworkError, ResponseError } from "../api/errors.ts";
-import { listActiveUuids } from "../api/operations.ts";
-import { cancelOperations, type CancelReport, DEFAULT_CONCURRENCY } from "../commands/cancel.ts";
+import { listActiveUuids } from "../ops/active.ts";
+import { cancelOperations, type CancelReport, DEFAULT_CONCURRENCY } from "../ops/cancel.ts";
 import { type Context, Hono, type MiddlewareHandler } from "../deps/hono.ts";
-import { log } from "../log.ts";
+import { log } from "../log/log.ts";
 import { type DeliveryStore, type StoredResponse } from "./dedupe/index.ts";
 import {
   DEFAULT_MAX_BODY_BYTES,

@@ -1,9 +1,9 @@
 // `contree kill --serve`: reads the settings, builds the app, listens, and on SIGINT/SIGTERM
 // stops accepting, finishes in-flight cancels within a grace period and returns 0.
 import type { CommandContext } from "../cli/spec.ts";
-import { concurrencyFromEnv } from "../commands/cancel.ts";
-import { envNumber } from "../env.ts";
-import { log, logAccess } from "../log.ts";
+import { concurrencyFromEnv } from "../ops/cancel.ts";
+import { envNumber } from "../config/env.ts";
+import { log, logAccess } from "../log/log.ts";
 import { createWebhookApp, DEFAULT_RATE_PER_SECOND, DEFAULT_UPSTREAM_LIMIT } from "./app.ts";
 import { memoryStore, sqliteStore } from "./dedupe/index.ts";
 import { parseSecrets, SecretError } from "./verify/index.ts";

@@ -3,8 +3,8 @@
 // operations were actually cancelled.
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { deriveSessionKey } from "../../lib/session.ts";
-import { sessionDbPath } from "../../lib/session_schema.ts";
+import { deriveSessionKey } from "../../lib/session/session.ts";
+import { sessionDbPath } from "../../lib/session/schema.ts";
 import { type Emulator, startEmulator } from "../emulator/server.ts";
 import { homeFor, lines, runContree, type RunResult } from "../helpers.ts";
 import { OPS, SessionDb } from "../session_db.ts";

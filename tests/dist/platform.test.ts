@@ -1,7 +1,7 @@
 // Windows and macOS: the same CONTREE_HOME rules with the platform's home variables, CRLF config
 // files, and only the signals each platform supports.
 import assert from "node:assert/strict";
-import { contreeHome, resolveProfile } from "../../lib/config.ts";
+import { contreeHome, resolveProfile } from "../../lib/config/config.ts";
 import { ROOT_URL } from "./util.ts";
 
 Deno.test("contreeHome on Windows: USERPROFILE, then HOMEDRIVE+HOMEPATH, then HOME", () => {

@@ -1,7 +1,7 @@
 // Unit tests of the --since/--until parser (spec §4.2, decisions.md §21).
 import assert from "node:assert/strict";
 import { ArgError } from "../../lib/cli/spec.ts";
-import { isoZ, parseTimeArg } from "../../lib/times.ts";
+import { isoZ, parseTimeArg } from "../../lib/cli/times.ts";
 
 const NOW = new Date("2026-11-24T17:30:55.657Z");
 const at = (raw: string) => {

@@ -6,7 +6,7 @@ import {
   retryAfterSeconds,
 } from "../../lib/api/client.ts";
 import { ApiError } from "../../lib/api/errors.ts";
-import { orderedPool } from "../../lib/pool.ts";
+import { orderedPool } from "../../lib/async/pool.ts";
 
 Deno.test("client: URL parts — scheme default, prefix without trailing slash", async () => {
   const seen: string[] = [];

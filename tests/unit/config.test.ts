@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { contreeHome, IAM_DEFAULT_URL, resolveProfile } from "../../lib/config.ts";
-import { iniGet, parseIni } from "../../lib/ini.ts";
+import { contreeHome, IAM_DEFAULT_URL, resolveProfile } from "../../lib/config/config.ts";
+import { iniGet, parseIni } from "../../lib/config/ini.ts";
 import { makeHome } from "../helpers.ts";
 
 Deno.test("ini: configparser layout — DEFAULT fallback, ':' separator, comments, continuation, CRLF", () => {

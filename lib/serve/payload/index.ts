@@ -1,7 +1,7 @@
 // The body of `POST /v1/cancel`: parsed only after the signature was verified, and checked
 // strictly so that a mistake is a 400 naming the bad values, never a guess.
-import { parseReference } from "../../refs.ts";
-import { canonicalUuid } from "../../uuid.ts";
+import { parseReference } from "../../session/refs.ts";
+import { canonicalUuid } from "../../api/uuid.ts";
 
 /** Kinds accepted with `all`. */
 export const KINDS = ["instance", "image_import"] as const;

@@ -1,6 +1,6 @@
 // Numeric settings from the environment: one reader, one wording for bad values.
 import { ConfigError } from "./config.ts";
-import type { Env } from "./io.ts";
+import type { Env } from "../cli/io.ts";
 
 /** Bounds and defaults of a numeric environment variable. */
 export interface EnvNumberOptions {

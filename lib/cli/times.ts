@@ -1,6 +1,6 @@
 // `--since`/`--until` values (spec §4.2, decisions.md §21: the original's lenient parser): an
 // absolute date, a time of day, or an interval back from now, always to a UTC instant.
-import { ArgError } from "./cli/spec.ts";
+import { ArgError } from "./spec.ts";
 
 const UNITS: Record<string, number> = {
   s: 1,

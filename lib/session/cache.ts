@@ -4,12 +4,12 @@
 import { Buffer } from "node:buffer";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { gunzipSync, gzipSync } from "node:zlib";
-import type { Env } from "./io.ts";
-import { log } from "./log.ts";
-import { dumps, parseJson } from "./output/pyjson.ts";
+import type { Env } from "../cli/io.ts";
+import { log } from "../log/log.ts";
+import { dumps, parseJson } from "../output/pyjson.ts";
 import { dbTimeoutMs } from "./session.ts";
-import { sessionDbPath } from "./session_schema.ts";
-import { SESSION_SCHEMA } from "./session_schema.ts";
+import { sessionDbPath } from "./schema.ts";
+import { SESSION_SCHEMA } from "./schema.ts";
 
 /** Values up to this many characters are stored as `json:<text>`, longer ones gzipped. */
 export const INLINE_LIMIT = 1024;

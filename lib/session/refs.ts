@@ -1,6 +1,6 @@
 // Session-history references (spec §3): lexing, resolution against a history store, and the
 // collected one-line error. The SQLite store itself lives in session.ts.
-import { BAD_UUID, canonicalUuid } from "./uuid.ts";
+import { BAD_UUID, canonicalUuid } from "../api/uuid.ts";
 
 /** A parsed history reference: the tip, an absolute id, or N steps back/forward. */
 export type Reference =

@@ -1,5 +1,5 @@
-import { configureSync, getLogger, type LogRecord, resetSync } from "./deps/logtape.ts";
-import type { Env, Writer } from "./io.ts";
+import { configureSync, getLogger, type LogRecord, resetSync } from "../deps/logtape.ts";
+import type { Env, Writer } from "../cli/io.ts";
 
 /** `-L/--log-level` choices, in order of severity. */
 export const LOG_LEVELS = ["debug", "info", "warning", "error", "critical"] as const;

@@ -1,5 +1,5 @@
 import { type Ini, iniGet, parseIni } from "./ini.ts";
-import type { Env } from "./io.ts";
+import type { Env } from "../cli/io.ts";
 
 /** The URL IAM profiles use when none is configured. */
 export const IAM_DEFAULT_URL = "https://api.tokenfactory.nebius.com/sandboxes";

@@ -1,12 +1,12 @@
 // The session key (spec §2.6) and a read-only reader of the original CLI's session database
 // (spec §3.1), the store that history references resolve against.
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { contreeHome } from "./config.ts";
-import { envNumber } from "./env.ts";
-import type { Env, Io } from "./io.ts";
-import { log } from "./log.ts";
+import { contreeHome } from "../config/config.ts";
+import { envNumber } from "../config/env.ts";
+import type { Env, Io } from "../cli/io.ts";
+import { log } from "../log/log.ts";
 import { type HistoryEntry, type HistoryStore, HistoryStoreError, resolveTokens } from "./refs.ts";
-import { sessionDbPath } from "./session_schema.ts";
+import { sessionDbPath } from "./schema.ts";
 
 /** The standard "OID" namespace the original derives session keys in. */
 const OID_NAMESPACE = "6ba7b812-9dad-11d1-80b4-00c04fd430c8";
@@ -232,11 +232,11 @@ export interface ResolveOptions {
 /**
  * Resolves `UUID_OR_REF` arguments (UUIDs, `HEAD`, `@-1`, `:3`, …) to canonical operation UUIDs
  * against a profile's session history, exactly as `contree kill` does before sending anything.
- * Throws `ReferenceError` (lib/refs.ts) with the CLI's one-line message when any token fails.
+ * Throws `ReferenceError` (session/refs.ts) with the CLI's one-line message when any token fails.
  *
  * @example
  * ```ts
- * import { resolveReferences } from "./mod.ts";
+ * import { resolveReferences } from "../mod.ts";
  *
  * const uuids = await resolveReferences(["HEAD", "@-1"], { profile: "default", session: "work" });
  * ```
