@@ -2,12 +2,17 @@
 import { ConfigError } from "./config.ts";
 import type { Env } from "../cli/io.ts";
 
+/** Longest timer a platform `setTimeout` honours (2^31 − 1 ms), in whole seconds. */
+export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 /** Bounds and defaults of a numeric environment variable. */
 export interface EnvNumberOptions {
   /** Value when the variable is unset or empty. */
   fallback: number;
   /** Smallest accepted value. */
   min: number;
+  /** Largest accepted value (for durations: at most {@link MAX_TIMER_SECONDS}). */
+  max?: number;
   /** Reject `min` itself (for values that must be positive). */
   exclusive?: boolean;
   /** Only whole numbers. */
@@ -29,13 +34,15 @@ export function envNumber(env: Env, name: string, opts: EnvNumberOptions): numbe
   const raw = env[name];
   if (raw === undefined || raw.trim() === "") return opts.fallback;
   const n = Number(raw);
-  const inRange = opts.exclusive ? n > opts.min : n >= opts.min;
-  if (!Number.isFinite(n) || !inRange || (opts.integer && !Number.isInteger(n))) {
-    const what = `${opts.integer ? "an integer" : "a number"}${opts.seconds ? " of seconds" : ""}`;
+  const max = opts.max ?? (opts.seconds ? MAX_TIMER_SECONDS : Infinity);
+  const what = `${opts.integer ? "an integer" : "a number"}${opts.seconds ? " of seconds" : ""}`;
+  const aboveMin = opts.exclusive ? n > opts.min : n >= opts.min;
+  if (!Number.isFinite(n) || !aboveMin || (opts.integer && !Number.isInteger(n))) {
     throw new ConfigError(
       `${name} must be ${what} ${opts.exclusive ? ">" : ">="} ${opts.min}, got '${raw}'`,
     );
   }
+  if (n > max) throw new ConfigError(`${name} must be ${what} <= ${max}, got '${raw}'`);
   return n;
 }
 
