@@ -1,41 +1,21 @@
-// Start-up cost of `deno run main.ts` with a warm cache: `--help`, `--version`, and `kill` of one
-// operation against the emulator, next to a Deno process that does nothing (the runtime's floor).
+// Start-up cost of the real CLI with a warm cache, as ratios against a hello-world `deno run`
+// measured in the same run (interleaved, so a noisy machine hits both alike):
+//   - `--version`, `--help`, `kill --help` (target ≤ 1.5× hello world)
+//   - `kill UUID` against the emulator (one DELETE; start-up plus one request)
 // Also checks that plain commands do not load Hono (module graph, static imports only).
 //
-//   deno task bench:startup [RUNS]      (default 15 runs per case; median, min and max in ms)
+//   deno task bench:startup [RUNS]      (default 15 runs per case)
 import { fileURLToPath } from "node:url";
 import { startEmulator } from "../tests/emulator/server.ts";
-import { makeHome, PERMISSIONS } from "../tests/helpers.ts";
+import { makeHome } from "../tests/helpers.ts";
 import { run, staticGraph } from "../tests/dist/util.ts";
+import { CONTREE, interleaved, median, ratio, sample, say } from "./measure.ts";
 
 const RUNS = Number(Deno.args[0] ?? 15);
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const encoder = new TextEncoder();
-const say = (text: string) => Deno.stdout.writeSync(encoder.encode(text + "\n"));
 
-/** Runs `args` RUNS times (after one untimed warm-up) and returns the wall times in ms. */
-async function time(args: () => string[], env: Record<string, string> = {}): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i <= RUNS; i++) {
-    const argv = args();
-    const t0 = performance.now();
-    const out = await run(Deno.execPath(), argv, { env, cwd: ROOT });
-    const ms = performance.now() - t0;
-    if (out.code !== 0) throw new Error(`deno ${argv.join(" ")} exited ${out.code}: ${out.stderr}`);
-    if (i > 0) times.push(ms);
-  }
-  return times;
-}
-
-function stats(times: number[]): { median: number; min: number; max: number } {
-  const s = [...times].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-  return { median, min: s[0], max: s.at(-1)! };
-}
-
-const floor = Deno.makeTempFileSync({ prefix: "contree-empty-", suffix: ".ts" });
-Deno.writeTextFileSync(floor, "export {};\n");
+const hello = Deno.makeTempFileSync({ prefix: "contree-hello-", suffix: ".ts" });
+Deno.writeTextFileSync(hello, 'console.log("hello world");\n');
 const emu = await startEmulator({ record: true });
 const home = makeHome([{ token: emu.token, url: emu.url }]);
 try {
@@ -43,28 +23,21 @@ try {
   if (warm.code !== 0) throw new Error(warm.stderr);
   const ops = emu.seed(RUNS + 1, { status: "EXECUTING" });
   const env = { CONTREE_HOME: home, CONTREE_RETRY_DELAYS: "" };
-  const main = ["run", "--quiet", ...PERMISSIONS, "main.ts"];
-  const cases: [string, () => string[]][] = [
-    ["deno run (empty script, floor)", () => ["run", "--quiet", "--no-config", floor]],
-    ["contree --version", () => [...main, "--version"]],
-    ["contree --help", () => [...main, "--help"]],
-    ["contree --help (--no-config, as from a URL)", () => [
-      "run",
-      "--quiet",
-      "--no-config",
-      ...PERMISSIONS,
-      "main.ts",
-      "--help",
-    ]],
-    ["contree kill UUID (emulator)", () => [...main, "kill", ops.pop()!.uuid]],
-  ];
+  const cases = [
+    { name: "hello world (deno run, baseline)", args: () => ["run", "--quiet", hello] },
+    { name: "contree --version", args: () => [...CONTREE, "--version"] },
+    { name: "contree --help", args: () => [...CONTREE, "--help"] },
+    { name: "contree kill --help", args: () => [...CONTREE, "kill", "--help"] },
+    { name: "contree kill UUID (emulator)", args: () => [...CONTREE, "kill", ops.pop()!.uuid] },
+  ].map((c) => ({ name: c.name, run: () => sample(c.args(), env) }));
+  const results = await interleaved(cases, RUNS);
 
-  say(`startup, ${RUNS} runs each after one warm-up, cache warm (Deno ${Deno.version.deno})`);
-  say(`${"case".padEnd(46)} ${"median".padStart(8)} ${"min".padStart(8)} ${"max".padStart(8)}`);
-  for (const [name, args] of cases) {
-    const { median, min, max } = stats(await time(args, env));
-    const f = (n: number) => `${n.toFixed(1)}ms`.padStart(8);
-    say(`${name.padEnd(46)} ${f(median)} ${f(min)} ${f(max)}`);
+  say(`startup, median of ${RUNS} interleaved runs after a warm-up (Deno ${Deno.version.deno})`);
+  const base = median(results.get(cases[0].name)!.map((s) => s.ms));
+  for (const [name, samples] of results) {
+    const ms = median(samples.map((s) => s.ms));
+    const target = /help|version/.test(name) ? 1.5 : undefined;
+    say(`  ${name.padEnd(36)} ${ms.toFixed(1).padStart(7)} ms  ${ratio(ms, base, target)}`);
   }
   const deletes = emu.seen("DELETE").length;
   if (deletes !== RUNS + 1) throw new Error(`expected ${RUNS + 1} DELETEs, saw ${deletes}`);
@@ -79,5 +52,5 @@ try {
 } finally {
   await emu.close();
   Deno.removeSync(home, { recursive: true });
-  Deno.removeSync(floor);
+  Deno.removeSync(hello);
 }

@@ -1,0 +1,103 @@
+// What every benchmark shares: spawn a process, time it, sample its peak memory, take medians,
+// and print figures as ratios against a baseline measured in the same run.
+import { baseEnv, MAIN, PERMISSIONS } from "../tests/helpers.ts";
+
+/** One measured process run. */
+export interface Sample {
+  /** Wall time from spawn to exit, in milliseconds. */
+  ms: number;
+  /** Peak resident memory (VmHWM), in MiB; undefined where /proc is missing. */
+  peakMiB?: number;
+  /** Lines written to stdout (counted, not kept). */
+  lines: number;
+  /** The process's stderr, for error reports. */
+  stderr: string;
+}
+
+/** The `deno run` prefix of the real CLI, with the permissions the binary gets. */
+export const CONTREE = ["run", "--quiet", ...PERMISSIONS, MAIN];
+
+/** Peak resident memory of a live process in KiB (Linux), or undefined. */
+function peakKiB(pid: number): number | undefined {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `deno args…` once with the CLI's test environment (plus `env`), counting stdout lines and
+ * sampling peak memory every few milliseconds. A non-zero exit throws with the stderr.
+ */
+export async function sample(args: string[], env: Record<string, string> = {}): Promise<Sample> {
+  const t0 = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    env: { ...baseEnv(), ...env },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let peak = 0;
+  let running = true;
+  const poll = (async () => {
+    while (running) {
+      peak = Math.max(peak, peakKiB(child.pid) ?? 0);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  let lines = 0;
+  const count = (async () => {
+    for await (const chunk of child.stdout) for (const b of chunk) if (b === 10) lines++;
+  })();
+  const errText = new Response(child.stderr).text();
+  const status = await child.status;
+  const ms = performance.now() - t0;
+  running = false;
+  await Promise.all([poll, count]);
+  const stderr = await errText;
+  if (!status.success) throw new Error(`deno ${args.join(" ")}: exit ${status.code}: ${stderr}`);
+  return { ms, peakMiB: peak ? peak / 1024 : undefined, lines, stderr };
+}
+
+/** The median of some numbers. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/**
+ * Measures several cases interleaved (case 1, case 2, …, then again) so that a noisy moment of
+ * the machine hits them all alike; one untimed warm-up each. Returns the samples per case.
+ */
+export async function interleaved(
+  cases: { name: string; run: () => Promise<Sample> }[],
+  runs: number,
+): Promise<Map<string, Sample[]>> {
+  const out = new Map<string, Sample[]>(cases.map((c) => [c.name, []]));
+  for (const c of cases) await c.run();
+  for (let i = 0; i < runs; i++) {
+    for (const c of cases) out.get(c.name)!.push(await c.run());
+  }
+  return out;
+}
+
+/** Writes one line to stdout. */
+export function say(text: string): void {
+  Deno.stdout.writeSync(new TextEncoder().encode(text + "\n"));
+}
+
+/** Formats `value / baseline` as `1.23×`, with a verdict against `target` when given. */
+export function ratio(value: number, baseline: number, target?: number): string {
+  const r = value / baseline;
+  const verdict = target === undefined
+    ? ""
+    : r <= target
+    ? `  (target ≤ ${target}×: met)`
+    : `  (target ≤ ${target}×: NOT met)`;
+  return `${r.toFixed(2)}×${verdict}`;
+}
