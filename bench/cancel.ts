@@ -1,56 +1,129 @@
-// Benchmark: `contree kill --all` cancelling 2,000 active operations on the emulator with 5 ms of
-// added latency per request, against the sequential and concurrent floors.
-// Run: deno task bench:cancel [-- --ops 2000 --latency 5]
+// Benchmark: `contree kill --all` against the emulator, as ratios against a raw `fetch` client
+// that makes the same requests (the active listing, then one DELETE per operation, 8 in flight),
+// measured alternately in the same run.
+//   - 2,000 operations at 5 ms per request (the original's scale)
+//   - 20,000 operations at 1 ms per request (target ≤ 1.1× the raw client)
+//   - peak memory of `kill --all` for 200,000 operations (target ≤ 120 MiB)
+//
+//   deno task bench:cancel [-- --runs 3 --skip-memory]
 import { parseArgs } from "node:util";
-import { startEmulator } from "../tests/emulator/server.ts";
-import { homeFor, runContree } from "../tests/helpers.ts";
+import { type Emulator, startEmulator } from "../tests/emulator/server.ts";
+import { makeHome } from "../tests/helpers.ts";
+import { CONTREE, median, ratio, type Sample, sample, say } from "./measure.ts";
 
 const { values } = parseArgs({
   options: {
-    ops: { type: "string", default: "2000" },
-    latency: { type: "string", default: "5" },
-    concurrency: { type: "string", default: "8" },
+    runs: { type: "string", default: "3" },
+    "skip-memory": { type: "boolean", default: false },
   },
 });
-const n = Number(values.ops);
-const latency = Number(values.latency);
-const concurrency = Number(values.concurrency);
+const runs = Number(values.runs);
 
-const emu = await startEmulator({ latencyMs: latency, record: false });
-const home = homeFor(emu);
-const out = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s + "\n"));
-
-async function once(c: number): Promise<number> {
-  emu.ops.clear();
-  emu.seed(n, { status: "PENDING" });
-  const t0 = performance.now();
-  const r = await runContree(["-L", "warning", "kill", "--all"], {
-    home,
-    env: { CONTREE_CONCURRENCY: String(c) },
-  });
-  const ms = performance.now() - t0;
-  const left = [...emu.ops.values()].filter((o) => o.status !== "CANCELLED").length;
-  if (r.code !== 0 || left !== 0) {
-    throw new Error(`run failed (exit ${r.code}, ${left} left): ${r.stderr}`);
+// The baseline client: what kill --all has to do, and nothing more.
+const RAW = `
+const base = Deno.env.get("URL");
+const headers = { Authorization: "Bearer " + Deno.env.get("TOKEN") };
+const lists = await Promise.all(["PENDING", "ASSIGNED", "EXECUTING"].map(async (status) => {
+  const uuids = [];
+  for (let offset = 0;; offset += 100) {
+    const res = await fetch(base + "/v1/operations?status=" + status + "&limit=100&offset=" + offset, { headers });
+    const page = await res.json();
+    for (const op of page) uuids.push(op.uuid);
+    if (page.length < 100) return uuids;
   }
-  return ms;
+}));
+const uuids = [...new Set(lists.flat())];
+let next = 0;
+await Promise.all(Array.from({ length: 8 }, async () => {
+  while (next < uuids.length) {
+    const res = await fetch(base + "/v1/operations/" + uuids[next++], { method: "DELETE", headers });
+    await res.body?.cancel();
+  }
+}));
+`;
+
+const raw = Deno.makeTempFileSync({ prefix: "contree-raw-cancel-", suffix: ".ts" });
+Deno.writeTextFileSync(raw, RAW);
+
+async function scenario(emu: Emulator, n: number, label: string, target?: number) {
+  const home = makeHome([{ token: emu.token, url: emu.url }]);
+  const env = { CONTREE_HOME: home, URL: emu.url, TOKEN: emu.token };
+  const reset = () => {
+    emu.ops.clear();
+    emu.seed(n, { status: "PENDING" });
+  };
+  const check = (s: Sample, who: string) => {
+    const left = [...emu.ops.values()].filter((o) => o.status !== "CANCELLED").length;
+    if (left) throw new Error(`${who} left ${left} operations active: ${s.stderr}`);
+    return s;
+  };
+  const cases = {
+    raw: () => sample(["run", "--quiet", "--allow-net", "--allow-env", raw], env),
+    contree: () => sample([...CONTREE, "-L", "warning", "kill", "--all"], env),
+  };
+  try {
+    const times: Record<string, number[]> = { raw: [], contree: [] };
+    for (let i = 0; i <= runs; i++) {
+      for (const [who, run] of Object.entries(cases)) {
+        reset();
+        const s = check(await run(), who);
+        if (i > 0) times[who].push(s.ms); // the first round warms caches
+      }
+    }
+    const base = median(times.raw);
+    const ours = median(times.contree);
+    say(label);
+    say(`  raw fetch client (baseline)  ${base.toFixed(0).padStart(7)} ms  1.00×`);
+    say(
+      `  contree kill --all           ${ours.toFixed(0).padStart(7)} ms  ${
+        ratio(ours, base, target)
+      }`,
+    );
+  } finally {
+    Deno.removeSync(home, { recursive: true });
+  }
+}
+
+async function memory(emu: Emulator, n: number, limitMiB: number) {
+  const home = makeHome([{ token: emu.token, url: emu.url }]);
+  try {
+    emu.ops.clear();
+    emu.seed(n, { status: "PENDING" });
+    const s = await sample([...CONTREE, "-L", "warning", "kill", "--all"], { CONTREE_HOME: home });
+    const peak = s.peakMiB ?? NaN;
+    say(`kill --all of ${n.toLocaleString("en")} operations (0 ms latency): ${s.ms.toFixed(0)} ms`);
+    say(
+      `  peak RSS ${peak.toFixed(0)} MiB  (target ≤ ${limitMiB} MiB: ${
+        peak <= limitMiB ? "met" : "NOT met"
+      })`,
+    );
+  } finally {
+    Deno.removeSync(home, { recursive: true });
+  }
 }
 
 try {
-  await once(concurrency); // warm the module cache
-  const runs = [await once(concurrency), await once(concurrency), await once(concurrency)];
-  const median = runs.sort((a, b) => a - b)[1];
-  const pages = Math.ceil((n + 1) / 100);
-  const seqFloor = n * latency;
-  const concFloor = (n * latency) / concurrency;
-  out(`kill --all: ${n} operations, ${latency} ms latency per request, concurrency ${concurrency}`);
-  out(`  wall time (median of 3, whole process): ${median.toFixed(0)} ms`);
-  out(`  sequential floor (${n} × ${latency} ms):            ${seqFloor} ms`);
-  out(
-    `  concurrent floor (${n} × ${latency} ms / ${concurrency}):       ${concFloor.toFixed(0)} ms`,
-  );
-  out(`  listing floor (${pages} pages × ${latency} ms, sequential): ${pages * latency} ms`);
-  out(`  speed-up over the sequential floor: ${(seqFloor / median).toFixed(1)}×`);
+  say(`kill --all, median of ${runs} alternating runs after a warm-up (Deno ${Deno.version.deno})`);
+  const slow = await startEmulator({ latencyMs: 5, record: false });
+  try {
+    await scenario(slow, 2_000, "2,000 operations, 5 ms per request, concurrency 8");
+  } finally {
+    await slow.close();
+  }
+  const fast = await startEmulator({ latencyMs: 1, record: false });
+  try {
+    await scenario(fast, 20_000, "20,000 operations, 1 ms per request, concurrency 8", 1.1);
+  } finally {
+    await fast.close();
+  }
+  if (!values["skip-memory"]) {
+    const emu = await startEmulator({ record: false });
+    try {
+      await memory(emu, 200_000, 120);
+    } finally {
+      await emu.close();
+    }
+  }
 } finally {
-  await emu.close();
+  Deno.removeSync(raw);
 }
