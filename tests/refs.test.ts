@@ -326,8 +326,8 @@ Deno.test("a store failure is thrown once as is, not collected per token, and st
   assert.throws(() => resolveTokens(["HEAD"], failing, "s"), HistoryStoreError);
 });
 
-Deno.test("a parent cycle (damaged database) cannot hang a huge walk", () => {
-  // 1 → 2 → 3 → 2 … (3's parent is 2, 2's parent is 3): going back from 3.
+Deno.test("a parent cycle (damaged database) is an error once walked into, never a hang", () => {
+  // 2 and 3 are each other's parent; going back (or forward) from 3 meets 3 again.
   const e = (id: bigint, parentId: bigint, op: string): HistoryEntry => ({
     id,
     parentId,
@@ -335,7 +335,13 @@ Deno.test("a parent cycle (damaged database) cannot hang a huge walk", () => {
     operationUuid: op,
   });
   const f = fakeStore([e(2n, 3n, A), e(3n, 2n, B)], 3n);
-  assert.deepEqual(resolveTokens(["@-1", "@-2", "@-3"], f.open, "s"), [A, B, A]);
-  assert.deepEqual(resolveTokens(["HEAD~1000000000000000001"], f.open, "s"), [A]);
-  assert.deepEqual(resolveTokens(["HEAD~1000000000000000000"], f.open, "s"), [B]);
+  assert.deepEqual(resolveTokens(["@-1", "HEAD~1", "@+1"], f.open, "s"), [A, A, A]);
+  const damaged = (e: unknown) =>
+    e instanceof HistoryStoreError &&
+    e.message === "Cannot resolve history references: the session history is damaged " +
+        "(the parent links of entry 3 form a cycle)";
+  for (const ref of ["@-2", "HEAD~1000000000000000001", "@+2", "@+99999999999999999999"]) {
+    assert.throws(() => resolveTokens([A, ref, "bogus"], f.open, "s"), damaged, ref);
+  }
+  assert.deepEqual(f.counts, { opened: 5, closed: 5 });
 });

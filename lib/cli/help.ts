@@ -1,4 +1,5 @@
 // Help and usage text laid out as Python's argparse lays it out, so screens match the original's.
+import { escapeControl } from "../output/escape.ts";
 import { HELP_OPTION } from "./parse.ts";
 import type { CommandSpec, OptionSpec, PositionalSpec } from "./spec.ts";
 
@@ -193,5 +194,6 @@ export function formatHelp(spec: CommandSpec, columns?: number): string {
 /** A usage error screen: usage, then `<prog>: error: <message>`. */
 export function formatUsageError(spec: CommandSpec, message: string, columns?: number): string {
   const prog = `${PROG}${spec.usageName ? ` ${spec.usageName}` : ""}`;
-  return `${formatUsage(spec, helpWidth(columns))}${prog}: error: ${message}\n`;
+  // The message quotes argv: control characters are shown escaped, never sent to the terminal.
+  return `${formatUsage(spec, helpWidth(columns))}${prog}: error: ${escapeControl(message)}\n`;
 }

@@ -55,20 +55,62 @@ export function contreeHome(env: Env, os: typeof Deno.build.os = Deno.build.os):
   return `${xdg}/contree`;
 }
 
-/** Reads a file if it exists; a missing file is an empty config, an unreadable one an error. */
+/** The largest config file read; anything bigger is not a config file the CLI wrote. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+function readError(path: string, e: unknown): ConfigError {
+  const why = e instanceof Deno.errors.PermissionDenied
+    ? "permission denied"
+    : e instanceof Deno.errors.IsADirectory
+    ? "is a directory"
+    : e instanceof Error
+    ? e.message
+    : String(e);
+  return new ConfigError(`Cannot read config file ${path}: ${why}`);
+}
+
+/**
+ * Reads a config file if it exists; a missing file is an empty config. Only a regular file of at
+ * most {@link MAX_CONFIG_BYTES} is read (a link to `/dev/zero` or a FIFO would never end);
+ * anything else, or an unreadable file, is a one-line {@link ConfigError} naming the path.
+ */
 function readOptional(path: string): string | undefined {
+  let info: Deno.FileInfo;
   try {
-    return Deno.readTextFileSync(path);
+    info = Deno.statSync(path); // follows links; never opens (opening a FIFO blocks)
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
-    const why = e instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : e instanceof Deno.errors.IsADirectory
-      ? "is a directory"
-      : e instanceof Error
-      ? e.message
-      : String(e);
-    throw new ConfigError(`Cannot read config file ${path}: ${why}`);
+    throw readError(path, e);
+  }
+  if (info.isDirectory) throw readError(path, new Deno.errors.IsADirectory());
+  if (!info.isFile) throw new ConfigError(`Cannot read config file ${path}: not a regular file`);
+  const tooBig = () => new ConfigError(`Cannot read config file ${path}: larger than 1 MiB`);
+  if (info.size > MAX_CONFIG_BYTES) throw tooBig();
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch (e) {
+    throw readError(path, e);
+  }
+  try {
+    // The file may have been swapped or grown since the stat: check again on the open handle and
+    // read at most one byte past the limit.
+    if (!file.statSync().isFile) {
+      throw new ConfigError(`Cannot read config file ${path}: not a regular file`);
+    }
+    const buf = new Uint8Array(MAX_CONFIG_BYTES + 1);
+    let used = 0;
+    while (used < buf.length) {
+      const n = file.readSync(buf.subarray(used));
+      if (n === null) break;
+      used += n;
+    }
+    if (used > MAX_CONFIG_BYTES) throw tooBig();
+    return new TextDecoder().decode(buf.subarray(0, used));
+  } catch (e) {
+    throw e instanceof ConfigError ? e : readError(path, e);
+  } finally {
+    file.close();
   }
 }
 

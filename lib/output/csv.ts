@@ -2,7 +2,10 @@
 // is the first row's keys; every later row is aligned to it (decisions.md §6: a missing key is
 // an empty cell, an extra key is dropped).
 import type { Sink, SinkOptions } from "./formatter.ts";
+import { escapeControl } from "./escape.ts";
 import { human } from "./values.ts";
+
+const LINES = { keepLines: true };
 
 /** One field with Python `csv` QUOTE_MINIMAL rules for `delimiter`. */
 export function csvField(text: string, delimiter: string): string {
@@ -16,7 +19,13 @@ export function csvLine(fields: string[], delimiter: string): string {
   return fields.map((f) => csvField(f, delimiter)).join(delimiter) + "\r\n";
 }
 
+/**
+ * The CSV/TSV sink. These are data formats: values are written exactly into a pipe or file. Only
+ * when stdout is a terminal (someone is reading it) are control characters shown escaped, tab
+ * and line feed kept.
+ */
 export function delimitedSink(o: SinkOptions, delimiter: string): Sink {
+  const text = o.isTerminal ? (s: string) => escapeControl(s, LINES) : (s: string) => s;
   let header: string[] | undefined;
   let pending = ""; // written at each flush: one write per page, not per row
   return {
@@ -24,11 +33,11 @@ export function delimitedSink(o: SinkOptions, delimiter: string): Sink {
       let out = "";
       if (!header) {
         header = row.map(([k]) => k);
-        out += csvLine(header, delimiter);
+        out += csvLine(header.map(text), delimiter);
       }
       const cells = new Map(row);
       out += csvLine(
-        header.map((k) => cells.has(k) ? human(cells.get(k)!) : ""),
+        header.map((k) => cells.has(k) ? text(human(cells.get(k)!)) : ""),
         delimiter,
       );
       pending += out;
@@ -41,4 +50,5 @@ export function delimitedSink(o: SinkOptions, delimiter: string): Sink {
   };
 }
 
+/** `-f csv`: comma-separated, Excel dialect. */
 export const csvSink = (o: SinkOptions): Sink => delimitedSink(o, ",");

@@ -7,6 +7,7 @@ export function rowJson(row: Row, indent?: number): string {
   return dumps(Object.fromEntries(row), indent);
 }
 
+/** `-f json`: one compact Python-style JSON object per row (JSON Lines). */
 export function jsonSink(o: SinkOptions): Sink {
   // Lines are collected until the next flush (every page, round or operation), so a long
   // listing makes one write per page instead of one per row.

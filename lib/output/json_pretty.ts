@@ -3,6 +3,7 @@
 import type { Row, Sink, SinkOptions } from "./formatter.ts";
 import { rowJson } from "./json.ts";
 
+/** `-f json-pretty`: one indented JSON array of all rows. */
 export function jsonPrettySink(o: SinkOptions): Sink {
   let buffered: Row[] = [];
   let opened = false;

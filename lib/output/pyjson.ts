@@ -15,23 +15,43 @@ export class PyFloat {
 /** A long digit run, or a number like `5.0`/`1e3` right before `,` `}` `]` (false hits are fine). */
 const MAY_NEED_SOURCE = /\d{16}|\d\.0+\s*[,}\]]|\d\.?\d*[eE][+-]?\d+\s*[,}\]]|^\s*-?\d+(\.0+|[eE])/;
 
+/** Python's non-standard number tokens, outside strings (cheap pre-check: the words at all). */
+const MAY_HAVE_NON_FINITE = /Infinity|NaN/;
+const STRING_OR_NON_FINITE = /"(?:[^"\\]|\\.)*"|(?<![\w.])(?:-?Infinity|NaN)(?![\w.])/g;
+
 /**
  * Parses JSON text keeping what `JSON.parse` loses: integers beyond 2^53 become `bigint`, and
- * whole numbers written as floats become {@link PyFloat}. Throws `SyntaxError` like `JSON.parse`.
+ * whole numbers written as floats become {@link PyFloat}. Like Python's `json.loads`, the tokens
+ * `Infinity`, `-Infinity` and `NaN` are accepted as numbers. Throws `SyntaxError` like
+ * `JSON.parse`.
  *
  * @example
  * ```ts
  * parseJson('{"id": 12345678901234567890, "d": 5.0}'); // { id: 12345678901234567890n, d: PyFloat(5) }
+ * parseJson('[Infinity, -Infinity, NaN]'); // [Infinity, -Infinity, NaN]
  * ```
  */
 export function parseJson(text: string): unknown {
-  // Fast path: no integer too long for a double, no whole number written as a float.
-  if (!MAY_NEED_SOURCE.test(text)) return JSON.parse(text);
+  let nan: string | undefined;
+  if (MAY_HAVE_NON_FINITE.test(text)) {
+    // A number literal that does not occur in the text stands for NaN; 1e999 is Infinity.
+    let k = 0;
+    do nan = `-0.0E-314159${k++}`; while (text.includes(nan));
+    const marker = nan;
+    text = text.replace(
+      STRING_OR_NON_FINITE,
+      (m) => m[0] === '"' ? m : m === "NaN" ? marker : m[0] === "-" ? "-1e999" : "1e999",
+    );
+  } else if (!MAY_NEED_SOURCE.test(text)) {
+    // Fast path: no integer too long for a double, no whole number written as a float.
+    return JSON.parse(text);
+  }
   return JSON.parse(
     text,
     function (_key, value, context?: { source?: string }) {
       if (typeof value !== "number" || context?.source === undefined) return value;
       const src = context.source;
+      if (src === nan) return NaN;
       if (/[.eE]/.test(src)) return Number.isInteger(value) ? new PyFloat(value) : value;
       return Number.isSafeInteger(value) ? value : BigInt(src);
     } as (this: unknown, key: string, value: unknown) => unknown,

@@ -2,9 +2,11 @@
 // (the first row's keys) and their widths; later flushes reuse them and print no header, so the
 // table streams page by page (spec §6.3, decisions.md §5).
 import type { Row, Sink, SinkOptions } from "./formatter.ts";
+import { escapeControl } from "./escape.ts";
 import { human } from "./values.ts";
 
 const RESET = "\x1b[0m";
+const LINES = { keepLines: true };
 const BOLD = "\x1b[1m";
 const COLUMN_COLOURS = ["\x1b[36m", "\x1b[32m", "\x1b[33m", "\x1b[34m", "\x1b[35m", ""];
 const VALUE_COLOURS: Record<string, string> = {
@@ -51,6 +53,7 @@ export function shrink(widths: number[], columns: number): number[] | undefined 
   return out.some((w, i) => w < widths[i]) ? out : undefined;
 }
 
+/** `-f table`/`default`: aligned columns, control characters shown escaped. */
 export function tableSink(o: SinkOptions): Sink {
   const ellipsis = o.isTerminal ? "…" : "...";
   let buffered: Row[] = [];
@@ -79,12 +82,15 @@ export function tableSink(o: SinkOptions): Sink {
       let out = "";
       const first = !columns;
       const cols = columns ??= buffered[0].map(([k]) => k);
+      // For humans: control characters are shown escaped (tab and line feed kept for layout).
       const texts = buffered.map((row) => {
-        const cells = new Map(row.map(([k, v]) => [k, human(v)]));
+        const cells = new Map(row.map(([k, v]) => [k, escapeControl(human(v), LINES)]));
         return cols.map((k) => (cells.get(k) ?? "").split("\n"));
       });
       if (first) {
-        widths = cols.map((k, c) => Math.max(len(k), ...texts.flatMap((row) => row[c].map(len))));
+        widths = cols.map((k, c) =>
+          Math.max(len(escapeControl(k)), ...texts.flatMap((row) => row[c].map(len)))
+        );
         if (o.isTerminal && o.columns) {
           const shrunk = shrink(widths, o.columns);
           if (shrunk) {
@@ -92,7 +98,9 @@ export function tableSink(o: SinkOptions): Sink {
             o.warn?.("Output truncated to fit terminal; use --format json to see full values");
           }
         }
-        out += cols.map((k, c) => paint(fit(k.toUpperCase(), widths[c], ellipsis), BOLD))
+        out += cols.map((k, c) =>
+          paint(fit(escapeControl(k.toUpperCase()), widths[c], ellipsis), BOLD)
+        )
           .join("  ") + "\n";
       }
       for (const cells of texts) {

@@ -1,13 +1,16 @@
 // `-f toml`: an array of tables `[[results]]`, written at each flush.
 import type { Row, Sink, SinkOptions } from "./formatter.ts";
 import { floatRepr, PyFloat } from "./pyjson.ts";
-import { Duration, Timestamp, type Value } from "./values.ts";
+import { Duration, nonFinite, Timestamp, type Value } from "./values.ts";
 
-/** A TOML basic string. */
+/**
+ * A TOML basic string. Besides what TOML requires (`\\`, `"`, C0 controls, DEL), C1 controls and
+ * bidi overrides are written as `\uXXXX` too: the same value, nothing a terminal would act on.
+ */
 export function tomlString(s: string): string {
   return `"${
     // deno-lint-ignore no-control-regex
-    s.replace(/[\\"\x00-\x1f\x7f]/g, (c) => {
+    s.replace(/[\\"\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, (c) => {
       switch (c) {
         case "\\":
           return "\\\\";
@@ -30,19 +33,24 @@ export function tomlKey(k: string): string {
   return /^[A-Za-z0-9_-]+$/.test(k) ? k : tomlString(k);
 }
 
+/** A TOML float: Python's `repr` digits, and TOML's `inf`, `-inf`, `nan` for non-finite values. */
+export function tomlFloat(x: number): string {
+  return Number.isFinite(x) ? floatRepr(x) : nonFinite(x);
+}
+
 /** One value as TOML. */
 export function tomlValue(v: Value): string {
   if (v === null) return '""';
   if (v instanceof Timestamp) return v.iso();
-  if (v instanceof Duration) return floatRepr(v.seconds);
-  if (v instanceof PyFloat) return floatRepr(v.value);
+  if (v instanceof Duration) return tomlFloat(v.seconds);
+  if (v instanceof PyFloat) return tomlFloat(v.value);
   switch (typeof v) {
     case "boolean":
       return v ? "true" : "false";
     case "bigint":
       return String(v);
     case "number":
-      return Number.isInteger(v) ? String(v) : floatRepr(v);
+      return Number.isInteger(v) ? String(v) : tomlFloat(v);
     case "string":
       return tomlString(v);
     default:
@@ -54,6 +62,7 @@ function table(row: Row): string {
   return `[[results]]\n${row.map(([k, v]) => `${tomlKey(k)} = ${tomlValue(v)}\n`).join("")}`;
 }
 
+/** `-f toml`: `[[results]]` tables. */
 export function tomlSink(o: SinkOptions): Sink {
   let buffered: Row[] = [];
   let written = false;

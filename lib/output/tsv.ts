@@ -2,4 +2,5 @@
 import { delimitedSink } from "./csv.ts";
 import type { Sink, SinkOptions } from "./formatter.ts";
 
+/** `-f tsv`: tab-separated, Excel-tab dialect. */
 export const tsvSink = (o: SinkOptions): Sink => delimitedSink(o, "\t");

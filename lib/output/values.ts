@@ -57,8 +57,9 @@ export class Timestamp {
 export class Duration {
   constructor(readonly seconds: number) {}
 
-  /** `2s`, `1m15s`, `1h2m` (whole seconds, truncated). */
+  /** `2s`, `1m15s`, `1h2m` (whole seconds, truncated); `inf`/`nan` for a non-finite value. */
   human(): string {
+    if (!Number.isFinite(this.seconds)) return nonFinite(this.seconds);
     const t = Math.trunc(this.seconds);
     if (t < 60) return `${t}s`;
     if (t < 3600) return `${Math.trunc(t / 60)}m${t % 60}s`;
@@ -109,8 +110,22 @@ export function human(value: Value): string {
     case "boolean":
       return value ? "true" : "false";
     case "number":
-      return Number.isInteger(value) ? String(value) : value.toFixed(2);
+      if (Number.isInteger(value)) return String(value);
+      return Number.isFinite(value) ? value.toFixed(2) : nonFinite(value);
     default:
       return String(value);
   }
+}
+
+/**
+ * Python's spelling of a non-finite float in `str`/`format` and in TOML: `inf`, `-inf`, `nan`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(nonFinite(-Infinity), "-inf");
+ * ```
+ */
+export function nonFinite(x: number): string {
+  return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
 }

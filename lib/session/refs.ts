@@ -31,6 +31,8 @@ export interface HistoryStore {
   latestChild(id: bigint, sessionKey: string): HistoryEntry | undefined;
   /** Releases the store (the SQLite connection); called once resolution is done. */
   close?(): void;
+  /** Where the history lives (the database path), for error messages. */
+  name?: string;
 }
 
 /**
@@ -95,28 +97,31 @@ const NO_SESSION = "No active session; cannot resolve history entry. Run `contre
 
 /**
  * Follows `next` up to `n` times from `start`. Returns the entry reached, or the number of steps
- * taken when `next` ran out. A cycle (possible only in a damaged database) is skipped over
- * arithmetically, giving what n single steps would, so a huge `n` cannot hang.
+ * taken when `next` ran out. Reaching an entry a second time means the links form a cycle (a
+ * damaged database): that is a {@link HistoryStoreError}, never an endless or wrong walk.
  */
 function walk(
   start: HistoryEntry,
   n: bigint,
   next: (e: HistoryEntry) => HistoryEntry | undefined,
+  store: HistoryStore,
 ): HistoryEntry | bigint {
-  const path = [start];
-  const seen = new Map([[start.id, 0]]);
+  const seen = new Set([start.id]);
+  let at = start;
   for (let i = 0n; i < n; i++) {
-    const step = next(path[path.length - 1]);
+    const step = next(at);
     if (!step) return i;
-    const j = seen.get(step.id);
-    if (j !== undefined) {
-      const remaining = n - i - 1n;
-      return path[j + Number(remaining % BigInt(path.length - j))];
+    if (seen.has(step.id)) {
+      const where = store.name ? `session database ${store.name}` : "session history";
+      throw new HistoryStoreError(
+        `Cannot resolve history references: the ${where} is damaged ` +
+          `(the parent links of entry ${step.id} form a cycle)`,
+      );
     }
-    seen.set(step.id, path.length);
-    path.push(step);
+    seen.add(step.id);
+    at = step;
   }
-  return path[path.length - 1];
+  return at;
 }
 
 /** Finds the entry a reference points at (spec §3.4 steps 2–6). */
@@ -131,11 +136,16 @@ function findEntry(ref: Reference, store: HistoryStore, sessionKey: string): His
     return found;
   }
   if (ref.kind === "back") {
-    const got = walk(tip, ref.n, (e) => e.parentId === null ? undefined : store.entry(e.parentId));
+    const got = walk(
+      tip,
+      ref.n,
+      (e) => e.parentId === null ? undefined : store.entry(e.parentId),
+      store,
+    );
     if (typeof got !== "bigint") return got;
     throw new Unresolvable(`Cannot go back ${ref.n} steps: only ${got} ancestors available`);
   }
-  const got = walk(tip, ref.n, (e) => store.latestChild(e.id, sessionKey));
+  const got = walk(tip, ref.n, (e) => store.latestChild(e.id, sessionKey), store);
   if (typeof got !== "bigint") return got;
   throw new Unresolvable(`Cannot go forward ${ref.n} steps: only ${got} children available`);
 }

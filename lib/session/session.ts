@@ -192,6 +192,7 @@ function openSqliteStore(path: string, timeoutMs: number): HistoryStore {
     entry: (id) => id > MAX_ROWID ? undefined : guard(() => toEntry(stmts.entry.get(id))),
     latestChild: (id, key) => guard(() => toEntry(stmts.child.get(id, key))),
     close: () => db?.close(),
+    name: path,
   };
 }
 

@@ -62,7 +62,8 @@ export type TomlValue = string | number | boolean | { datetime: string };
 
 /**
  * The TOML subset our writer emits: `[[results]]` headers, `key = value` lines (bare or quoted
- * keys; basic strings with escapes, integers, floats, booleans, offset date-times), blank lines.
+ * keys; basic strings with escapes, integers, floats incl. inf/nan, booleans, offset date-times),
+ * blank lines.
  */
 export function parseTomlResults(text: string): Record<string, TomlValue>[] {
   const tables: Record<string, TomlValue>[] = [];
@@ -95,5 +96,7 @@ function tomlValue(raw: string, line: number): TomlValue {
   }
   if (/^[+-]?(0|[1-9]\d*)$/.test(raw)) return Number(raw);
   if (/^[+-]?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(raw)) return Number(raw);
+  if (/^[+-]?inf$/.test(raw)) return raw.startsWith("-") ? -Infinity : Infinity;
+  if (/^[+-]?nan$/.test(raw)) return NaN;
   throw new Error(`line ${line}: bad value ${raw}`);
 }
