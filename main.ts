@@ -24,6 +24,11 @@ const code = await runCli(Deno.args, {
     Deno.addSignalListener("SIGINT", listener);
     return () => Deno.removeSignalListener("SIGINT", listener);
   },
+  onTerminate: (listener) => {
+    if (Deno.build.os === "windows") return () => {}; // Windows delivers no SIGTERM to listen to
+    Deno.addSignalListener("SIGTERM", listener);
+    return () => Deno.removeSignalListener("SIGTERM", listener);
+  },
   exit: (code) => Deno.exit(code),
 });
 Deno.exit(code);

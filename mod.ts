@@ -20,7 +20,9 @@ export {
   type Client,
   type ClientOptions,
   createClient,
+  type RequestOptions,
 } from "./lib/api/client.ts";
+export { Interrupted } from "./lib/async/abort.ts";
 export { ApiError, NetworkError, ResponseError } from "./lib/api/errors.ts";
 export {
   ACTIVE_STATUSES,
@@ -36,8 +38,9 @@ export {
   type CancelOutcome,
   type CancelReport,
   type CancelStatus,
+  IN_FLIGHT_WHEN_INTERRUPTED,
 } from "./lib/ops/cancel.ts";
-export { listActiveUuids } from "./lib/ops/active.ts";
+export { type ActiveListOptions, listActiveUuids } from "./lib/ops/active.ts";
 
 // Listing, showing and waiting for operations (what `ps`, `show` and `op wait` use).
 export {

@@ -1,4 +1,6 @@
-import { log } from "../log/log.ts";
+import { Interrupted, linkSignals } from "../async/abort.ts";
+import { delay } from "../async/delay.ts";
+import { log, maskSecrets, maskSecretTail } from "../log/log.ts";
 import { userAgent } from "../version.ts";
 import { ApiError, NetworkError, reasonPhrase, ResponseError } from "./errors.ts";
 
@@ -8,6 +10,8 @@ export const RETRY_DELAYS = [1, 2, 4, 5, 10, 10, 10];
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Longest `Retry-After` we honour for a 429, in seconds. */
 const MAX_RETRY_AFTER = 60;
+/** Largest response body read when `CONTREE_MAX_RESPONSE_BYTES` is not set (64 MiB). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /** How to reach and authenticate against the ConTree API. */
 export interface ClientOptions {
@@ -25,8 +29,21 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Delays (seconds) before each retry; its length + 1 is the attempt limit. */
   retryDelays?: number[];
-  /** Waits between retries (default: a timer); tests pass an instant one. */
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits between retries (default: the abortable {@link delay}); tests pass an instant one. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Stops every request of this client (in flight, or waiting to retry) when it aborts; the
+   * request then rejects with {@link Interrupted}. The CLI passes its Ctrl-C signal here.
+   */
+  signal?: AbortSignal;
+  /** Largest response body read, in bytes (default {@link DEFAULT_MAX_RESPONSE_BYTES}). */
+  maxResponseBytes?: number;
+}
+
+/** Per-request options of {@link Client.request}. */
+export interface RequestOptions {
+  /** Aborts this request (and its retry back-off) with {@link Interrupted}. */
+  signal?: AbortSignal;
 }
 
 /** A decoded 2xx answer. */
@@ -39,10 +56,18 @@ export interface ApiResponse {
 
 /** The one HTTP client: auth headers, path prefix, retries, timeout, debug logs. */
 export interface Client {
-  /** Sends one request (with retries); resolves on 2xx, throws ApiError/NetworkError otherwise. */
-  request(method: string, path: string, query?: [string, string][]): Promise<ApiResponse>;
+  /**
+   * Sends one request (with retries); resolves on 2xx, throws ApiError/NetworkError otherwise
+   * (a 3xx is an ApiError: redirects are never followed), {@link Interrupted} when aborted.
+   */
+  request(
+    method: string,
+    path: string,
+    query?: [string, string][],
+    opts?: RequestOptions,
+  ): Promise<ApiResponse>;
   /** GET and decode JSON; a body that is not JSON is a {@link ResponseError}. */
-  getJson(path: string, query?: [string, string][]): Promise<unknown>;
+  getJson(path: string, query?: [string, string][], opts?: RequestOptions): Promise<unknown>;
 }
 
 const SECRET_HEADERS = new Set([
@@ -70,7 +95,11 @@ export function describeBody(text: string, contentType: string | null, limit = 4
     return `<binary ${size}B Content-Type='${contentType}'>`;
   }
   if (text.includes("\uFFFD")) return `<binary ${size}B>`;
-  return size > limit ? `${text.slice(0, limit)}... <truncated, ${size}B total>` : text;
+  if (size <= limit) return text;
+  // Mask before cutting, so the cut cannot leave the start of an echoed token unmasked.
+  let kept = maskSecrets(text).slice(0, limit);
+  if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1); // no half surrogate pair
+  return `${maskSecretTail(kept)}... <truncated, ${size}B total>`;
 }
 
 /** Formats seconds as Python's `str()` would in the retry warnings: `1`, `0.5`. */
@@ -78,12 +107,55 @@ function secondsText(s: number): string {
   return Number.isInteger(s) ? String(s) : String(Number(s.toFixed(3)));
 }
 
-/** Parses `Retry-After` (seconds or an HTTP date) into seconds, capped; undefined if absent. */
+const IMF_FIXDATE =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/**
+ * Parses `Retry-After` into seconds, capped at 60: a non-negative integer, or an HTTP date in
+ * the IMF-fixdate form (`Sun, 06 Nov 1994 08:49:37 GMT`). Anything else (`-5`, `0.5`, other date
+ * forms) is undefined, as is an absent header. A date in the past gives 0.
+ *
+ * @example
+ * ```ts
+ * retryAfterSeconds("7"); // 7
+ * retryAfterSeconds("-5"); // undefined
+ * retryAfterSeconds("Sun, 06 Nov 1994 08:49:47 GMT", Date.UTC(1994, 10, 6, 8, 49, 37)); // 10
+ * ```
+ */
 export function retryAfterSeconds(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const secs = /^\s*\d+\s*$/.test(value) ? Number(value) : (Date.parse(value) - now) / 1000;
-  if (!Number.isFinite(secs)) return undefined;
+  if (value === null) return undefined;
+  const text = value.trim();
+  let secs: number;
+  if (/^\d{1,16}$/.test(text)) {
+    secs = Number(text);
+  } else {
+    const m = IMF_FIXDATE.exec(text);
+    if (!m) return undefined;
+    const [, , d, mon, y, hh, mm, ss] = m;
+    const at = Date.UTC(Number(y), MONTHS.indexOf(mon), Number(d), Number(hh), Number(mm), +ss);
+    if (!Number.isFinite(at) || new Date(at).getUTCDate() !== Number(d)) return undefined;
+    secs = Math.ceil((at - now) / 1000);
+  }
   return Math.min(Math.max(secs, 0), MAX_RETRY_AFTER);
+}
+
+/** Renders a byte count for the body-limit error: `64 MiB`, or the exact bytes. */
+function bytesText(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n} bytes`;
+}
+
+/**
+ * Makes a redirect target printable: resolved against the request URL when it parses (which
+ * percent-encodes anything odd), else JSON-quoted with control characters escaped.
+ */
+function describeLocation(location: string | null, url: string): string {
+  if (location === null) return "redirected without a Location";
+  try {
+    return `redirected to ${new URL(location, url).href}`;
+  } catch {
+    return `redirected to ${JSON.stringify(location)}`;
+  }
 }
 
 /** Maps a fetch failure to the short class-like name of the retry warning. */
@@ -126,7 +198,9 @@ export function normaliseBaseUrl(url: string): URL {
  *
  * @example
  * ```ts
- * const client = createClient({ url: "http://127.0.0.1:8080", auth: "jwt", token: "t" });
+ * // A stand-in for the API; leave `fetch` out to use the network.
+ * const fetch = () => Promise.resolve(new Response(null, { status: 202 }));
+ * const client = createClient({ url: "http://127.0.0.1:8080", auth: "jwt", token: "t", fetch });
  * await client.request("DELETE", "/v1/operations/019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f");
  * ```
  */
@@ -137,7 +211,8 @@ export function createClient(opts: ClientOptions): Client {
   const doFetch = opts.fetch ?? fetch;
   const delays = opts.retryDelays ?? RETRY_DELAYS;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const sleep = opts.sleep ?? delay;
+  const maxBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const ua = userAgent();
 
   function headers(): Headers {
@@ -154,7 +229,50 @@ export function createClient(opts: ClientOptions): Client {
     return h;
   }
 
-  async function attempt(method: string, path: string, url: string) {
+  /**
+   * Reads a body incrementally, at most `maxBytes`; over it the stream is cancelled and a
+   * {@link ResponseError} names the limit and the endpoint. Never buffers more than the cap.
+   */
+  async function readBody(res: Response, method: string, path: string): Promise<string> {
+    const tooLarge = () =>
+      new ResponseError(
+        `Response to ${method} ${path} is larger than the ${
+          bytesText(maxBytes)
+        } limit (CONTREE_MAX_RESPONSE_BYTES)`,
+      );
+    const declared = Number(res.headers.get("content-length") ?? NaN);
+    if (declared > maxBytes) {
+      await res.body?.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    if (!res.body) return "";
+    const reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > maxBytes) {
+          await reader.cancel().catch(() => {});
+          throw tooLarge();
+        }
+        chunks.push(value);
+      }
+    } finally {
+      reader.releaseLock();
+    }
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.byteLength;
+    }
+    return new TextDecoder().decode(bytes);
+  }
+
+  async function attempt(method: string, path: string, url: string, user?: AbortSignal) {
     const reqHeaders = headers();
     const debug = log.isEnabledFor("debug");
     if (debug) log.debug(`${method} ${path} headers=${redactHeaders(reqHeaders)} body=<none>`);
@@ -163,10 +281,18 @@ export function createClient(opts: ClientOptions): Client {
     // until its timer fires, which grows memory without bound in a busy --serve.
     const controller = new AbortController();
     const signal = controller.signal;
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, Math.min(timeoutMs, 2 ** 31 - 1));
+    const onUser = () => controller.abort();
+    user?.addEventListener("abort", onUser, { once: true });
     try {
-      const res = await doFetch(url, { method, headers: reqHeaders, signal });
-      const text = await res.text();
+      if (user?.aborted) throw new Interrupted();
+      // Never follow a redirect: it could take the token, or a DELETE turned GET, elsewhere.
+      const res = await doFetch(url, { method, headers: reqHeaders, signal, redirect: "manual" });
+      const text = await readBody(res, method, path);
       if (debug) {
         const ms = (performance.now() - started).toFixed(0);
         const reason = reasonPhrase(res.status, res.statusText);
@@ -182,12 +308,15 @@ export function createClient(opts: ClientOptions): Client {
       }
       return { res, text };
     } catch (e) {
-      if (signal.aborted) {
+      if (user?.aborted) throw new Interrupted();
+      if (e instanceof ResponseError) throw e;
+      if (timedOut) {
         throw new NetworkError(`Request timed out: ${method} ${path}`, "TimeoutError");
       }
       throw new NetworkError(networkMessage(e, method, url), networkKind(e));
     } finally {
       clearTimeout(timer);
+      user?.removeEventListener("abort", onUser);
     }
   }
 
@@ -195,20 +324,45 @@ export function createClient(opts: ClientOptions): Client {
     method: string,
     endpoint: string,
     query: [string, string][] = [],
+    reqOpts: RequestOptions = {},
   ): Promise<ApiResponse> {
     const qs = query.length ? `?${new URLSearchParams(query)}` : "";
     const path = `${prefix}${endpoint}${qs}`;
     const url = `${origin}${path}`;
+    const linked = linkSignals(opts.signal, reqOpts.signal);
+    try {
+      return await send(method, path, url, linked.signal);
+    } finally {
+      linked.dispose();
+    }
+  }
+
+  async function send(
+    method: string,
+    path: string,
+    url: string,
+    user: AbortSignal | undefined,
+  ): Promise<ApiResponse> {
     for (let i = 0;; i++) {
       const delay = delays[i];
       let failure: Error;
       let wait = delay;
       try {
-        const { res, text } = await attempt(method, path, url);
+        const { res, text } = await attempt(method, path, url, user);
         if (res.ok) return { status: res.status, text };
-        failure = new ApiError(res.status, reasonPhrase(res.status, res.statusText), text);
+        const reason = reasonPhrase(res.status, res.statusText);
+        if (res.status >= 300 && res.status <= 399) {
+          throw new ApiError(
+            res.status,
+            reason,
+            `${describeLocation(res.headers.get("location"), url)}; check the profile's url`,
+          );
+        }
+        failure = new ApiError(res.status, reason, text);
         if (res.status === 429) {
-          wait = retryAfterSeconds(res.headers.get("retry-after")) ?? delay;
+          // Never sooner than the normal back-off step, never later than the cap.
+          const after = retryAfterSeconds(res.headers.get("retry-after"));
+          wait = after === undefined ? delay : Math.max(after, delay ?? 0);
           if (delay !== undefined) {
             log.warning(`Rate limited (429), retrying in ${secondsText(wait)}s…`);
           }
@@ -227,12 +381,22 @@ export function createClient(opts: ClientOptions): Client {
         }
       }
       if (delay === undefined) throw failure;
-      await sleep(wait * 1000);
+      try {
+        await sleep(wait * 1000, user);
+      } catch (e) {
+        if (user?.aborted) throw new Interrupted();
+        throw e;
+      }
+      if (user?.aborted) throw new Interrupted();
     }
   }
 
-  async function getJson(path: string, query: [string, string][] = []): Promise<unknown> {
-    const { text } = await request("GET", path, query);
+  async function getJson(
+    path: string,
+    query: [string, string][] = [],
+    reqOpts: RequestOptions = {},
+  ): Promise<unknown> {
+    const { text } = await request("GET", path, query, reqOpts);
     try {
       return JSON.parse(text);
     } catch {

@@ -1,5 +1,6 @@
-import type { Client } from "./client.ts";
+import type { Client, RequestOptions } from "./client.ts";
 import { ResponseError } from "./errors.ts";
+import { BAD_UUID, canonicalUuid, quoteText } from "./uuid.ts";
 
 /** Statuses of operations that can still be cancelled, in the order `--all` lists them. */
 export const ACTIVE_STATUSES = ["PENDING", "ASSIGNED", "EXECUTING"] as const;
@@ -47,14 +48,45 @@ export function checkOperation(value: unknown, path: string): asserts value is O
   }
 }
 
+/** A text that should have been an operation UUID and is not; nothing was sent for it. */
+export class InvalidUuidError extends Error {
+  /** Always `"InvalidUuidError"`. */
+  override name = "InvalidUuidError";
+  /** `text` is quoted (control characters escaped) in the message, never printed raw. */
+  constructor(readonly text: string) {
+    super(`Invalid operation UUID ${quoteText(text)}: ${BAD_UUID}`);
+  }
+}
+
+/**
+ * The API path of one operation, built only from a canonical UUID (so nothing from the network
+ * or the command line can add path segments, a query or a fragment); any other text throws
+ * {@link InvalidUuidError}.
+ *
+ * @example
+ * ```ts
+ * operationPath("{019E3FB6-E2D8-7350-A8F9-8B2B5EBFDA7F}");
+ * // "/v1/operations/019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"
+ * ```
+ */
+export function operationPath(uuid: string): string {
+  const canonical = canonicalUuid(uuid);
+  if (!canonical) throw new InvalidUuidError(uuid);
+  return `/v1/operations/${encodeURIComponent(canonical)}`;
+}
+
 /** Sends `DELETE /v1/operations/{uuid}`; any 2xx is success. */
-export async function cancelOperation(client: Client, uuid: string): Promise<void> {
-  await client.request("DELETE", `/v1/operations/${uuid}`);
+export async function cancelOperation(
+  client: Client,
+  uuid: string,
+  opts: RequestOptions = {},
+): Promise<void> {
+  await client.request("DELETE", operationPath(uuid), [], opts);
 }
 
 /** Fetches `GET /v1/operations/{uuid}`. */
 export async function getOperation(client: Client, uuid: string): Promise<Operation> {
-  const path = `/v1/operations/${uuid}`;
+  const path = operationPath(uuid);
   const body = await client.getJson(path);
   checkOperation(body, path);
   return body;

@@ -1,12 +1,15 @@
 // The concurrent paged fetcher behind `ps`/`op list` (spec §1.5(a), decisions.md §25), and GETs
 // that keep the server's numbers exact (big integers, `5.0`) for faithful output.
 import { parseJson } from "../output/pyjson.ts";
-import type { Client } from "./client.ts";
+import { log } from "../log/log.ts";
+import type { Client, RequestOptions } from "./client.ts";
 import { ResponseError } from "./errors.ts";
-import { checkOperation, type Operation, pageItems } from "./operations.ts";
+import { checkOperation, type Operation, operationPath, pageItems } from "./operations.ts";
 
 /** The fetcher's default page size. */
 export const PAGE_SIZE = 1000;
+/** Most pages one `ps` listing requests (the original's "no limit" mode stops there too). */
+export const MAX_PAGES = 1000;
 
 /**
  * Page size and page cap for a record budget (undefined = the internal "no limit" mode).
@@ -21,19 +24,31 @@ export function pagePlan(
   limit?: number,
   pageSize = PAGE_SIZE,
 ): { pageSize: number; maxPages: number } {
-  if (limit === undefined) return { pageSize, maxPages: 1000 };
+  if (limit === undefined) return { pageSize, maxPages: MAX_PAGES };
   const size = Math.min(pageSize, limit + 1);
   return { pageSize: size, maxPages: Math.floor((limit + size) / size) + 1 };
 }
 
 /** Options of {@link fetchPages}. */
-export interface FetchPagesOptions {
+export interface FetchPagesOptions<T = unknown> {
   /** Records requested per page (`limit`). */
   pageSize: number;
   /** Most pages to request before giving up (a safety cap). */
   maxPages: number;
   /** Page requests in flight at once. */
   concurrency: number;
+  /**
+   * An item's identity. With it, a non-empty page that brings no key not seen before (a server
+   * ignoring `offset`) ends the listing: it is not yielded and `onRepeat` is called.
+   */
+  key?: (item: T) => string;
+  /** Called once with the offset of the page that brought nothing new. */
+  onRepeat?: (offset: number) => void;
+  /**
+   * Called when `maxPages` full pages were consumed and more would follow; an error it returns
+   * is thrown (a listing that must not be cut silently), undefined ends quietly (a budget).
+   */
+  onCap?: () => Error | undefined;
 }
 
 /**
@@ -41,44 +56,74 @@ export interface FetchPagesOptions {
  * Up to `concurrency` requests run at once; each consumed full page starts one more, until
  * `maxPages`. The first empty or short page stops it: queued offsets are never requested,
  * requests in flight are drained (non-empty pages still yielded). Breaking out of the loop
- * stops it too. A failed page request rejects the iteration.
+ * stops it too. A failed page request rejects the iteration. With `key`, a page of items all
+ * seen before stops it as well (see {@link FetchPagesOptions.key}).
  *
  * @example
  * ```ts
- * for await (const page of fetchPages((offset, limit) => getPage(offset, limit), {
- *   pageSize: 1000, maxPages: 3, concurrency: 8,
- * })) console.log(page.length);
+ * const rows = Array.from({ length: 2500 }, (_, i) => i);
+ * const getPage = (offset: number, limit: number) =>
+ *   Promise.resolve(rows.slice(offset, offset + limit));
+ * const sizes: number[] = [];
+ * for await (const page of fetchPages(getPage, { pageSize: 1000, maxPages: 3, concurrency: 8 })) {
+ *   sizes.push(page.length); // 1000, 1000, 500
+ * }
  * ```
  */
 export async function* fetchPages<T>(
   fetchPage: (offset: number, limit: number) => Promise<T[]>,
-  opts: FetchPagesOptions,
+  opts: FetchPagesOptions<T>,
 ): AsyncGenerator<T[]> {
-  const inFlight: Promise<T[]>[] = [];
+  const inFlight: { offset: number; page: Promise<T[]> }[] = [];
+  const seen = opts.key ? new Set<string>() : undefined;
   let issued = 0;
   const start = () => {
-    const p = fetchPage(issued++ * opts.pageSize, opts.pageSize);
-    p.catch(() => {}); // observed when its turn comes; never an unhandled rejection
-    inFlight.push(p);
+    const offset = issued++ * opts.pageSize;
+    const page = fetchPage(offset, opts.pageSize);
+    page.catch(() => {}); // observed when its turn comes; never an unhandled rejection
+    inFlight.push({ offset, page });
+  };
+  /** Whether the page brings an item not seen before (always true without `key`). */
+  const bringsNew = (page: T[]) => {
+    if (!seen) return true;
+    let fresh = false;
+    for (const item of page) {
+      const k = opts.key!(item);
+      if (!seen.has(k)) {
+        seen.add(k);
+        fresh = true;
+      }
+    }
+    return fresh;
   };
   const first = Math.max(1, Math.min(opts.concurrency, opts.maxPages));
   for (let i = 0; i < first; i++) start();
   let stopped = false;
   try {
     while (inFlight.length) {
-      const page = await inFlight.shift()!;
+      const next = inFlight.shift()!;
+      const page = await next.page;
       if (stopped) {
-        if (page.length) yield page;
+        if (page.length && bringsNew(page)) yield page;
+        continue;
+      }
+      if (page.length && !bringsNew(page)) {
+        stopped = true;
+        opts.onRepeat?.(next.offset);
         continue;
       }
       if (page.length < opts.pageSize) stopped = true;
       if (page.length) yield page;
       // The next offset starts once the consumer has taken this page and wants more.
       if (!stopped && issued < opts.maxPages) start();
+      if (!stopped && !inFlight.length) {
+        const error = opts.onCap?.();
+        if (error) throw error;
+      }
     }
   } finally {
     // Consumer stopped early: nothing new starts; let what is in flight finish quietly.
-    await Promise.allSettled(inFlight);
+    await Promise.allSettled(inFlight.map((f) => f.page));
   }
 }
 
@@ -87,8 +132,9 @@ export async function getJsonExact(
   client: Client,
   path: string,
   query?: [string, string][],
+  opts: RequestOptions = {},
 ): Promise<unknown> {
-  const { text } = await client.request("GET", path, query);
+  const { text } = await client.request("GET", path, query, opts);
   try {
     return parseJson(text);
   } catch {
@@ -105,12 +151,16 @@ export async function getJsonExact(
  *
  * @example
  * ```ts
- * const op = await fetchOperation(client, "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f");
+ * import { createClient } from "./client.ts";
+ * const uuid = "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f";
+ * const fetch = () => Promise.resolve(Response.json({ uuid, status: "SUCCESS" })); // stand-in
+ * const client = createClient({ url: "http://127.0.0.1:8080", auth: "jwt", token: "t", fetch });
+ * const op = await fetchOperation(client, uuid);
  * op.status; // "SUCCESS"
  * ```
  */
 export async function fetchOperation(client: Client, uuid: string): Promise<Operation> {
-  const path = `/v1/operations/${uuid}`;
+  const path = operationPath(uuid);
   const body = await getJsonExact(client, path);
   checkOperation(body, path);
   return body;
@@ -134,6 +184,24 @@ export interface ListOptions {
   limit?: number;
   /** Page requests in flight (default 8). */
   concurrency?: number;
+  /** Aborts the listing's requests with `Interrupted`. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The WARNING logged when a listing ends because a page brought nothing new: names the request.
+ *
+ * @example
+ * ```ts
+ * repeatWarning("/v1/operations", [["status", "PENDING"], ["limit", "100"], ["offset", "100"]]);
+ * // "GET /v1/operations?status=PENDING&limit=100&offset=100 returned only operations already
+ * //  listed (the server seems to ignore offset); listing stopped there"
+ * ```
+ */
+export function repeatWarning(path: string, query: [string, string][]): string {
+  return `GET ${path}?${new URLSearchParams(
+    query,
+  )} returned only operations already listed (the server seems to ignore offset); listing stopped there`;
 }
 
 /**
@@ -142,8 +210,12 @@ export interface ListOptions {
  *
  * @example
  * ```ts
+ * import { createClient } from "./client.ts";
+ * const fetch = () => Promise.resolve(Response.json([{ uuid: "u1" }, { uuid: "u2" }]));
+ * const client = createClient({ url: "http://127.0.0.1:8080", auth: "jwt", token: "t", fetch });
+ * const uuids: string[] = [];
  * for await (const page of listOperations(client, { status: "FAILED" }, { limit: 50 })) {
- *   for (const op of page) console.log(op.uuid);
+ *   for (const op of page) uuids.push(op.uuid); // "u1", "u2"
  * }
  * ```
  */
@@ -156,11 +228,32 @@ export function listOperations(
   for (const key of ["status", "kind", "since", "until"] as const) {
     if (filters[key]) base.push([key, filters[key]!]);
   }
+  const queryAt = (offset: number, limit: number): [string, string][] => [
+    ...base,
+    ["offset", String(offset)],
+    ["limit", String(limit)],
+  ];
+  const budget = pagePlan(opts.limit);
+  // A budget beyond the page cap is cut there, with an error once the cap is reached.
+  const plan = { ...budget, maxPages: Math.min(budget.maxPages, MAX_PAGES) };
   return fetchPages(async (offset, limit) => {
-    const query: [string, string][] = [...base, ["offset", String(offset)], [
-      "limit",
-      String(limit),
-    ]];
-    return pageItems(await getJsonExact(client, "/v1/operations", query));
-  }, { ...pagePlan(opts.limit), concurrency: opts.concurrency ?? 8 });
+    const body = await getJsonExact(client, "/v1/operations", queryAt(offset, limit), {
+      signal: opts.signal,
+    });
+    return pageItems(body);
+  }, {
+    ...plan,
+    concurrency: opts.concurrency ?? 8,
+    key: (op) => op.uuid,
+    onRepeat: (offset) =>
+      log.warning(repeatWarning("/v1/operations", queryAt(offset, plan.pageSize))),
+    onCap: () =>
+      budget.maxPages > MAX_PAGES
+        ? new ResponseError(
+          `Listing stopped at ${MAX_PAGES} pages (GET /v1/operations?${new URLSearchParams(
+            queryAt((MAX_PAGES - 1) * plan.pageSize, plan.pageSize),
+          )} was still full); narrow it with --status/--kind/--since/--until`,
+        )
+        : undefined,
+  });
 }

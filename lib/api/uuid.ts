@@ -19,3 +19,21 @@ export function canonicalUuid(text: string): string | undefined {
   const h = hex.toLowerCase();
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+/**
+ * Quotes text that came from outside (the network, a file) for a log line or an error: JSON
+ * string syntax with every control character escaped (C0, DEL, C1, line/paragraph separators),
+ * cut to `max` characters.
+ *
+ * @example
+ * ```ts
+ * quoteText("../../etc/passwd?x=1#\u001b[2J"); // '"../../etc/passwd?x=1#\\u001b[2J"'
+ * ```
+ */
+export function quoteText(text: string, max = 100): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return JSON.stringify(cut).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}

@@ -1,6 +1,12 @@
 // The program: parse argv, set up logging and config, resolve references, run one handler, and
 // map every failure to one log line and an exit status. main.ts only wires real I/O into it.
-import { type Client, createClient, DEFAULT_TIMEOUT_MS, RETRY_DELAYS } from "../api/client.ts";
+import {
+  type Client,
+  createClient,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  RETRY_DELAYS,
+} from "../api/client.ts";
 import { ApiError, NetworkError, ResponseError } from "../api/errors.ts";
 import { Interrupted } from "../ops/interrupted.ts";
 import {
@@ -33,12 +39,20 @@ export interface RunOptions {
   columns?: number;
   /** Subscribes to Ctrl-C; returns an unsubscribe function. */
   onInterrupt?: (listener: () => void) => () => void;
+  /**
+   * Subscribes to SIGTERM, which plain commands treat exactly like Ctrl-C (`kill --serve` handles
+   * it itself and is not subscribed); returns an unsubscribe function.
+   */
+  onTerminate?: (listener: () => void) => () => void;
   /** Ends the process at once (a second Ctrl-C). */
   exit?: (code: number) => never;
 }
 
-/** Builds the API client for a profile, with the timeout and retry settings of the environment. */
-function clientFor(profile: Profile, io: Io): Client {
+/**
+ * Builds the API client for a profile, with the timeout, retry and body-size settings of the
+ * environment; `signal` (the run's Ctrl-C) aborts every request.
+ */
+function clientFor(profile: Profile, io: Io, signal?: AbortSignal): Client {
   const timeout = envNumber(io.env, "CONTREE_TIMEOUT", {
     fallback: DEFAULT_TIMEOUT_MS / 1000,
     min: 0,
@@ -48,6 +62,11 @@ function clientFor(profile: Profile, io: Io): Client {
   // CONTREE_RETRY_DELAYS (comma-separated seconds) exists so tests and impatient scripts can
   // shorten the original's 1,2,4,5,10,10,10 schedule; an empty value disables retries.
   const retryDelays = envDelays(io.env, "CONTREE_RETRY_DELAYS", RETRY_DELAYS, []);
+  const maxResponseBytes = envNumber(io.env, "CONTREE_MAX_RESPONSE_BYTES", {
+    fallback: DEFAULT_MAX_RESPONSE_BYTES,
+    min: 1,
+    integer: true,
+  });
   try {
     return createClient({
       url: profile.url,
@@ -57,6 +76,8 @@ function clientFor(profile: Profile, io: Io): Client {
       fetch: io.fetch,
       timeoutMs: timeout * 1000,
       retryDelays,
+      maxResponseBytes,
+      signal,
     });
   } catch (e) {
     throw new ConfigError(`Invalid API URL '${profile.url}': ${(e as Error).message}`);
@@ -95,7 +116,15 @@ function reportFailure(e: unknown): number {
  *
  * @example
  * ```ts
- * const code = await runCli(["kill", "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"], io);
+ * import { bufferWriter } from "./io.ts";
+ * const io = {
+ *   stdout: bufferWriter(),
+ *   stderr: bufferWriter(),
+ *   env: {},
+ *   fetch: globalThis.fetch,
+ *   cwd: ".",
+ * };
+ * const code = await runCli(["--version"], io); // 0, and the version on io.stdout
  * ```
  */
 export async function runCli(argv: string[], io: Io, opts: RunOptions = {}): Promise<number> {
@@ -166,15 +195,20 @@ export async function runCli(argv: string[], io: Io, opts: RunOptions = {}): Pro
   const command: CommandSpec = parsed.path[parsed.path.length - 1];
   const args = parsed.values[parsed.values.length - 1];
   const controller = new AbortController();
+  const serve = Boolean(args.serve);
+  const forcedExitReports = new Set<() => void>();
   let interrupts = 0;
-  const unsubscribe = opts.onInterrupt?.(() => {
-    // First Ctrl-C: stop starting work. Second: leave now.
+  const onStop = () => {
+    // First Ctrl-C: abort every request and sleep. Second: say what is known, and leave now.
     if (++interrupts > 1) {
+      for (const report of forcedExitReports) report();
       log.error("User interrupted");
       opts.exit?.(EXIT_INTERRUPTED);
     }
     controller.abort();
-  });
+  };
+  const unsubscribe = opts.onInterrupt?.(onStop);
+  const unsubscribeTerm = serve ? undefined : opts.onTerminate?.(onStop);
   try {
     let client = NO_CLIENT;
     let profile: Profile | undefined;
@@ -187,7 +221,8 @@ export async function runCli(argv: string[], io: Io, opts: RunOptions = {}): Pro
         configPath: globals.config_path as string | undefined,
       }, cliIni);
       logging.mask(profile.token);
-      client = clientFor(profile, io);
+      // The webhook server drains its in-flight cancels on a stop; it gets no abort signal here.
+      client = clientFor(profile, io, serve ? undefined : controller.signal);
       if (command.positionals[0]?.metavar === "UUID_OR_REF") {
         const key = await sessionKey(
           globals.session_key as string | undefined,
@@ -210,14 +245,19 @@ export async function runCli(argv: string[], io: Io, opts: RunOptions = {}): Pro
       client,
       profile,
       interrupt: controller.signal,
+      onForcedExit: (report) => {
+        forcedExitReports.add(report);
+        return () => forcedExitReports.delete(report);
+      },
     });
     // The webhook server treats Ctrl-C as a graceful stop and returns its own status.
-    if (controller.signal.aborted && !args.serve) throw new Interrupted();
+    if (controller.signal.aborted && !serve) throw new Interrupted();
     return code;
   } catch (e) {
     return reportFailure(e);
   } finally {
     unsubscribe?.();
+    unsubscribeTerm?.();
   }
 }
 

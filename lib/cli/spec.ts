@@ -43,8 +43,16 @@ export interface CommandContext {
   client: Client;
   /** The resolved profile; undefined for local commands. */
   profile?: Profile;
-  /** Aborted on Ctrl-C: handlers stop starting new work and finish what is in flight. */
+  /**
+   * Aborted on Ctrl-C or SIGTERM; it also aborts every request of `client` (in flight or waiting
+   * to retry), which then rejects with `Interrupted`.
+   */
   interrupt: AbortSignal;
+  /**
+   * Registers what to log before a second Ctrl-C ends the process at once (e.g. the operations
+   * not cancelled so far); returns the unregister function.
+   */
+  onForcedExit?: (report: () => void) => () => void;
 }
 
 /** A command handler: returns the exit status. */

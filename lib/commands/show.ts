@@ -49,7 +49,8 @@ function sandboxResult(op: Record<string, unknown>): Record<string, unknown> | u
  *
  * @example
  * ```ts
- * const { stdout, stderr } = operationStreams(await fetchOperation(client, uuid));
+ * const op = { uuid: "u", metadata: { result: { stdout: { value: "aGk=", encoding: "base64" } } } };
+ * const { stdout, stderr } = operationStreams(op); // "hi", ""
  * ```
  */
 export function operationStreams(op: Record<string, unknown>): { stdout: string; stderr: string } {
@@ -86,8 +87,11 @@ export function showRow(op: Record<string, unknown>): Record<string, unknown> {
  *
  * @example
  * ```ts
- * const cache = openOperationCache(home, "default", Deno.env.toObject());
- * const op = await showOperation(client, uuid, cache); // a second call for a finished op is free
+ * import { createClient } from "../api/client.ts";
+ * const uuid = "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f";
+ * const fetch = () => Promise.resolve(Response.json({ uuid, status: "SUCCESS" })); // stand-in
+ * const client = createClient({ url: "http://127.0.0.1:8080", auth: "jwt", token: "t", fetch });
+ * const op = await showOperation(client, uuid); // pass a cache: a finished op is fetched once
  * ```
  */
 export async function showOperation(

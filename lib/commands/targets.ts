@@ -1,11 +1,37 @@
+import { canonicalUuid } from "../api/uuid.ts";
 import { listActiveUuids } from "../ops/active.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import { log } from "../log/log.ts";
 
 /**
- * The operations a bulk command (`kill`, `op wait`) acts on: the resolved UUIDs, or with `--all`
- * every active one (explicit UUIDs then ignored with a warning). Returns an exit status instead
- * when there is nothing to do, after logging the original's line for it.
+ * Explicit UUIDs canonical and each once, first spelling's position kept; a WARNING names each
+ * operation given more than once (in any spelling, or as a reference and its UUID).
+ *
+ * @example
+ * ```ts
+ * distinctUuids(["019E3FB6-E2D8-7350-A8F9-8B2B5EBFDA7F", "019e3fb6e2d87350a8f98b2b5ebfda7f"]);
+ * // ["019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"], after one WARNING
+ * ```
+ */
+export function distinctUuids(uuids: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const warned = new Set<string>();
+  for (const text of uuids) {
+    const uuid = canonicalUuid(text) ?? text;
+    if (!seen.has(uuid)) {
+      seen.add(uuid);
+    } else if (!warned.has(uuid)) {
+      warned.add(uuid);
+      log.warning(`Operation ${uuid} given more than once; acting on it once`);
+    }
+  }
+  return [...seen];
+}
+
+/**
+ * The operations a bulk command (`kill`, `op wait`) acts on: the resolved UUIDs (canonical, each
+ * once), or with `--all` every active one (explicit UUIDs then ignored with a warning). Returns
+ * an exit status instead when there is nothing to do, after logging the original's line for it.
  * `verb` fills the original's wording: "cancel" or "wait for".
  */
 export async function targetUuids(
@@ -14,13 +40,13 @@ export async function targetUuids(
 ): Promise<string[] | number> {
   const explicit = ctx.args.uuids as string[];
   if (!ctx.args.all) {
-    if (explicit.length) return explicit;
+    if (explicit.length) return distinctUuids(explicit);
     log.error("Provide at least one UUID, or use --all");
     return 1;
   }
   const doing = verb === "cancel" ? "cancelling" : "waiting for";
   if (explicit.length) log.warning(`--all overrides explicit UUIDs; ${doing} all active`);
-  const uuids = await listActiveUuids(ctx.client);
+  const uuids = await listActiveUuids(ctx.client, { signal: ctx.interrupt });
   if (uuids.length) return uuids;
   log.info(`No active operations to ${verb}`);
   return 0;

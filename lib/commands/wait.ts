@@ -8,7 +8,9 @@ import { envDelays } from "../config/env.ts";
 import { log } from "../log/log.ts";
 import { formatterFor } from "../output/cli.ts";
 import { PyFloat } from "../output/pyjson.ts";
+import { delay } from "../async/delay.ts";
 import { orderedPool } from "../async/pool.ts";
+import { canonicalUuid, quoteText } from "../api/uuid.ts";
 import { concurrencyFromEnv } from "../ops/cancel.ts";
 import { Interrupted } from "../ops/interrupted.ts";
 import { targetUuids } from "./targets.ts";
@@ -90,17 +92,9 @@ export function exitContribution(op: Operation, exitCode: number | null): number
   return code;
 }
 
+/** The poll sleep: the shared abortable, clamped delay; an abort just ends it early. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done);
-  });
+  return delay(ms, signal).catch(() => {});
 }
 
 /**
@@ -109,9 +103,14 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  *
  * @example
  * ```ts
+ * import { createClient } from "../api/client.ts";
+ * const uuid = "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f";
+ * const fetch = () => Promise.resolve(Response.json({ uuid, status: "SUCCESS" })); // stand-in
+ * const client = createClient({ url: "http://127.0.0.1:8080", auth: "jwt", token: "t", fetch });
+ * const done: string[] = [];
  * const report = await waitForOperations(client, [uuid], {
  *   timeout: 60,
- *   onDone: (e) => console.log(e.op.uuid, e.op.status, e.exitCode),
+ *   onDone: (e) => done.push(`${e.op.uuid} ${e.op.status} ${e.exitCode}`),
  * });
  * report.pending; // [] when everything finished in time
  * ```
@@ -127,26 +126,28 @@ export async function waitForOperations(
   let code = 0;
   for (let round = 0; pending.length && performance.now() < deadline; round++) {
     if (opts.signal?.aborted) break;
-    const still: string[] = [];
+    const finished = new Set<string>();
     try {
       await orderedPool(
         pending,
         opts.concurrency ?? 8,
         (uuid) => fetchOperation(client, uuid),
         (uuid, op) => {
-          if (!(TERMINAL_STATUSES as readonly unknown[]).includes(op.status)) {
-            still.push(uuid);
-            return;
-          }
+          if (!(TERMINAL_STATUSES as readonly unknown[]).includes(op.status)) return;
+          finished.add(uuid);
           const exitCode = waitExitCode(op);
           code = Math.max(code, exitContribution(op, exitCode));
           opts.onDone?.({ op, exitCode, timedOut: false });
         },
       );
+    } catch (e) {
+      // Stopped mid-round: what finished is reported, the rest is still pending.
+      if (!opts.signal?.aborted) throw e;
     } finally {
       opts.onRound?.();
     }
-    pending = still;
+    pending = pending.filter((uuid) => !finished.has(uuid));
+    if (opts.signal?.aborted) break;
     if (!pending.length) break;
     const left = deadline - performance.now();
     if (left <= 0) break;
@@ -164,8 +165,14 @@ export function waitDelaysFromEnv(env: Readonly<Record<string, string | undefine
 export async function wait(ctx: CommandContext): Promise<number> {
   const { io } = ctx;
   const timeout = ctx.args.timeout as number;
-  const uuids = await targetUuids(ctx, "wait for");
-  if (typeof uuids === "number") return uuids;
+  const targets = await targetUuids(ctx, "wait for");
+  if (typeof targets === "number") return targets;
+  // A listed row whose uuid is not a UUID is reported and never requested.
+  const uuids = targets.filter((uuid) => canonicalUuid(uuid) !== undefined);
+  const invalid = targets.length - uuids.length;
+  for (const text of targets.filter((uuid) => canonicalUuid(uuid) === undefined)) {
+    log.error(`Invalid operation UUID ${quoteText(text)} listed; not waiting for it`);
+  }
   const delays = waitDelaysFromEnv(io.env);
   const formatter = formatterFor(ctx.globals.output_format as string, io, {
     head: WAIT_HEAD,
@@ -181,7 +188,7 @@ export async function wait(ctx: CommandContext): Promise<number> {
         formatter.emit({ ...op, exit_code: exitCode, timed_out: false }),
       onRound: () => formatter.flush(),
     });
-    let code = report.code;
+    let code = invalid ? Math.max(report.code, 1) : report.code;
     if (ctx.interrupt.aborted) {
       formatter.flush();
       if (report.pending.length) {

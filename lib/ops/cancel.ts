@@ -1,17 +1,22 @@
 // Bulk cancel: one DELETE per operation through a bounded pool, each failure an outcome. The
 // `kill` command and the `--serve` webhook server both call this; it knows nothing of either.
 import type { Client } from "../api/client.ts";
-import { ApiError, NetworkError } from "../api/errors.ts";
-import { cancelOperation } from "../api/operations.ts";
+import { ApiError, NetworkError, ResponseError } from "../api/errors.ts";
+import { cancelOperation, InvalidUuidError } from "../api/operations.ts";
+import { canonicalUuid } from "../api/uuid.ts";
+import { Interrupted } from "../async/abort.ts";
 import { orderedPool } from "../async/pool.ts";
 import { envNumber } from "../config/env.ts";
 
 /** What happened to one operation. */
 export type CancelStatus = "cancelled" | "not_found" | "already_finished" | "failed";
 
+/** The `error` of a DELETE that was in flight when the signal aborted: it may have landed. */
+export const IN_FLIGHT_WHEN_INTERRUPTED = "unknown: in flight when interrupted";
+
 /** The outcome of cancelling one operation; `error` is the API error's text when it failed. */
 export interface CancelOutcome {
-  /** The operation's UUID, as attempted. */
+  /** The operation's UUID as attempted (canonical), or the text given when it was not a UUID. */
   uuid: string;
   /** What happened to it. */
   status: CancelStatus;
@@ -19,6 +24,15 @@ export interface CancelOutcome {
   error?: string;
   /** Set when the request never got an answer (network error or timeout). */
   network?: boolean;
+  /** The API's HTTP status, when the failure was an answer from the API. */
+  httpStatus?: number;
+  /**
+   * Set when the DELETE was in flight as `signal` aborted: whether it took effect is unknown
+   * (`error` is {@link IN_FLIGHT_WHEN_INTERRUPTED}); sending it again is safe.
+   */
+  interrupted?: boolean;
+  /** Set when `uuid` is not a UUID: nothing was sent for it. */
+  invalid?: boolean;
 }
 
 /** Options for {@link cancelOperations}. */
@@ -29,42 +43,76 @@ export interface CancelOptions {
   onOutcome?: (outcome: CancelOutcome) => void;
   /** When it returns true, no new DELETE is started (in-flight ones finish). */
   shouldStop?: (outcomes: readonly CancelOutcome[]) => boolean;
+  /**
+   * Stops at once: no new DELETE starts and those in flight are aborted, each reported with
+   * `interrupted` set. The report is still returned (never an exception).
+   */
+  signal?: AbortSignal;
 }
 
 /** Result of a bulk cancel: outcomes in input order, and what was never attempted. */
 export interface CancelReport {
   /** One outcome per attempted UUID, in input order. */
   outcomes: CancelOutcome[];
-  /** UUIDs never attempted because `shouldStop` said so (e.g. after Ctrl-C). */
+  /** UUIDs never attempted because `shouldStop` said so or `signal` aborted (e.g. Ctrl-C). */
   notAttempted: string[];
 }
 
 /** Default number of DELETEs in flight (`CONTREE_CONCURRENCY` overrides it). */
 export const DEFAULT_CONCURRENCY = 8;
 
-/** Classifies one DELETE's failure; never throws for API or network errors. */
-function failedOutcome(uuid: string, e: unknown): CancelOutcome {
+/** Classifies one DELETE's failure; never throws for API, response or network errors. */
+function failedOutcome(uuid: string, e: unknown, signal?: AbortSignal): CancelOutcome {
+  if (e instanceof Interrupted || signal?.aborted) {
+    return { uuid, status: "failed", error: IN_FLIGHT_WHEN_INTERRUPTED, interrupted: true };
+  }
   if (e instanceof ApiError) {
     const status = e.status === 404
       ? "not_found"
       : e.status === 409
       ? "already_finished"
       : "failed";
-    return { uuid, status, error: e.message };
+    const outcome: CancelOutcome = { uuid, status, error: e.message };
+    if (e.status > 0) outcome.httpStatus = e.status;
+    return outcome;
   }
   if (e instanceof NetworkError) return { uuid, status: "failed", error: e.message, network: true };
+  if (e instanceof ResponseError) return { uuid, status: "failed", error: e.message };
   throw e;
+}
+
+/**
+ * The operations to cancel, canonical and each once (first spelling's position kept); texts
+ * that are not UUIDs stay, marked, to be reported and never sent.
+ */
+export function distinctTargets(uuids: readonly string[]): { uuid: string; invalid: boolean }[] {
+  const seen = new Set<string>();
+  const out: { uuid: string; invalid: boolean }[] = [];
+  for (const text of uuids) {
+    const canonical = canonicalUuid(text);
+    if (canonical === undefined) {
+      out.push({ uuid: text, invalid: true });
+    } else if (!seen.has(canonical)) {
+      seen.add(canonical);
+      out.push({ uuid: canonical, invalid: false });
+    }
+  }
+  return out;
 }
 
 /**
  * Cancels operations with one `DELETE /v1/operations/{uuid}` each, through a bounded pool.
  * Per-operation failures are outcomes, not exceptions, so one bad UUID never stops the rest.
+ * Each operation is cancelled once, whatever its spelling; a text that is not a UUID (say a
+ * listed row's `"../x"`) is a failed outcome with `invalid` set, and nothing is sent for it.
  *
  * @example
  * ```ts
- * const client = createClient({ url: "http://127.0.0.1:8080", auth: "jwt", token: "t" });
+ * import { createClient } from "../api/client.ts";
+ * const fetch = () => Promise.resolve(new Response(null, { status: 202 })); // a stand-in API
+ * const client = createClient({ url: "http://127.0.0.1:8080", auth: "jwt", token: "t", fetch });
  * const report = await cancelOperations(client, ["019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"]);
- * report.outcomes[0].status; // "cancelled", "not_found", "already_finished" or "failed"
+ * report.outcomes[0].status; // "cancelled" (else "not_found", "already_finished" or "failed")
  * ```
  */
 export async function cancelOperations(
@@ -73,21 +121,30 @@ export async function cancelOperations(
   opts: CancelOptions = {},
 ): Promise<CancelReport> {
   const outcomes: CancelOutcome[] = [];
+  const targets = distinctTargets(uuids);
+  const signal = opts.signal;
   const started = await orderedPool(
-    uuids,
+    targets,
     opts.concurrency ?? DEFAULT_CONCURRENCY,
-    (uuid) =>
-      cancelOperation(client, uuid).then(
-        (): CancelOutcome => ({ uuid, status: "cancelled" }),
-        (e) => failedOutcome(uuid, e),
-      ),
+    ({ uuid, invalid }) =>
+      invalid
+        ? Promise.resolve<CancelOutcome>({
+          uuid,
+          status: "failed",
+          error: new InvalidUuidError(uuid).message,
+          invalid: true,
+        })
+        : cancelOperation(client, uuid, { signal }).then(
+          (): CancelOutcome => ({ uuid, status: "cancelled" }),
+          (e) => failedOutcome(uuid, e, signal),
+        ),
     (_, outcome) => {
       outcomes.push(outcome);
       opts.onOutcome?.(outcome);
     },
-    () => opts.shouldStop?.(outcomes) ?? false,
+    () => (signal?.aborted ?? false) || (opts.shouldStop?.(outcomes) ?? false),
   );
-  return { outcomes, notAttempted: uuids.slice(started) };
+  return { outcomes, notAttempted: targets.slice(started).map((t) => t.uuid) };
 }
 
 /** Reads `CONTREE_CONCURRENCY` (a positive integer), as the original does. */

@@ -1,9 +1,3 @@
 // The domain's one stop-by-user error, shared by every bulk operation and mapped by the CLI.
-
-/** Raised after a bulk command stopped on Ctrl-C; the CLI maps it to `User interrupted`, 130. */
-export class Interrupted extends Error {
-  override name = "Interrupted";
-  constructor() {
-    super("User interrupted");
-  }
-}
+// Defined in lib/async/abort.ts so the HTTP client can throw it too; re-exported here.
+export { Interrupted } from "../async/abort.ts";

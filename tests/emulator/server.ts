@@ -100,6 +100,19 @@ export function newUuid(): string {
   return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
 }
 
+/** Resolves after `ms`, or as soon as `signal` aborts (the client disconnected). */
+function abortableWait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
 function json(value: unknown): string {
   return JSON.stringify(value);
 }
@@ -150,7 +163,8 @@ export function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
     const fault = i >= 0 ? faults[i] : undefined;
     if (fault && --fault.times! <= 0) faults.splice(i, 1);
     const delay = emu.latencyMs + (fault?.delayMs ?? 0);
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    // The wait ends early when the client goes away, so a test's close() never waits for it.
+    if (delay > 0) await abortableWait(delay, c.req.raw.signal);
     if (fault?.close) {
       // Promise more bytes than we send: the client sees the connection drop mid-body.
       const body = new ReadableStream({

@@ -70,6 +70,88 @@ Deno.test("client: Retry-After in seconds or as a date, capped at 60 s", () => {
   assert.equal(retryAfterSeconds("soon"), undefined);
 });
 
+Deno.test("client: Retry-After edge values — only a non-negative integer or an IMF-fixdate", () => {
+  assert.equal(retryAfterSeconds("-5"), undefined);
+  assert.equal(retryAfterSeconds("0.5"), undefined);
+  assert.equal(retryAfterSeconds("1e3"), undefined);
+  assert.equal(retryAfterSeconds(""), undefined);
+  assert.equal(retryAfterSeconds("0"), 0);
+  assert.equal(retryAfterSeconds(" 7 "), 7);
+  // Above the timer limit (2^31 ms) or absurdly long: the 60 s cap, never an overflow.
+  assert.equal(retryAfterSeconds("2147484"), 60);
+  assert.equal(retryAfterSeconds("99999999999999999999"), undefined);
+  const now = Date.UTC(1994, 10, 6, 8, 49, 37);
+  assert.equal(retryAfterSeconds("Sun, 06 Nov 1994 08:49:47 GMT", now), 10);
+  assert.equal(retryAfterSeconds("Sun, 06 Nov 1994 08:48:37 GMT", now), 0); // in the past
+  assert.equal(retryAfterSeconds("Sun, 06 Nov 1994 09:49:37 GMT", now), 60);
+  // Other date forms `Date.parse` would take are refused.
+  assert.equal(retryAfterSeconds("Sunday, 06-Nov-94 08:49:47 GMT", now), undefined);
+  assert.equal(retryAfterSeconds("1994-11-06T08:49:47Z", now), undefined);
+  assert.equal(retryAfterSeconds("Sun, 31 Nov 1994 08:49:47 GMT", now), undefined);
+});
+
+Deno.test("client: a 429 waits at least the normal back-off step, at most 60 s", async () => {
+  for (
+    const [header, expected] of [
+      ["0", [1000, 2000]],
+      ["-5", [1000, 2000]],
+      ["0.5", [1000, 2000]],
+      ["3", [3000, 3000]],
+      ["86400", [60_000, 60_000]],
+    ] as const
+  ) {
+    const slept: number[] = [];
+    const answers = [429, 429, 202];
+    const client = createClient({
+      url: "http://h",
+      auth: "jwt",
+      token: "t",
+      fetch: () =>
+        Promise.resolve(
+          new Response(null, { status: answers.shift(), headers: { "retry-after": header } }),
+        ),
+      sleep: (ms) => Promise.resolve(void slept.push(ms)),
+    });
+    await client.request("DELETE", "/v1/operations/x");
+    assert.deepEqual(slept, expected, header);
+  }
+});
+
+Deno.test("client: an aborted signal stops a request and its back-off with Interrupted", async () => {
+  const run = new AbortController();
+  let calls = 0;
+  const client = createClient({
+    url: "http://h",
+    auth: "jwt",
+    token: "t",
+    signal: run.signal,
+    fetch: () => {
+      calls++;
+      return Promise.resolve(new Response("busy", { status: 503 }));
+    },
+    sleep: (_ms, signal) =>
+      new Promise((_, reject) => {
+        signal!.addEventListener("abort", () => reject(signal!.reason));
+        run.abort(); // Ctrl-C arrives during the back-off
+      }),
+  });
+  await assert.rejects(client.request("GET", "/v1/operations"), { name: "Interrupted" });
+  assert.equal(calls, 1);
+  // Per-request signals stop only their own request.
+  const one = new AbortController();
+  one.abort();
+  const other = createClient({
+    url: "http://h",
+    auth: "jwt",
+    token: "t",
+    fetch: () => Promise.resolve(new Response("{}")),
+  });
+  await assert.rejects(other.request("GET", "/x", [], { signal: one.signal }), {
+    name: "Interrupted",
+  });
+  assert.deepEqual(await other.getJson("/x"), {});
+});
+
 Deno.test("debug rendering redacts secret headers and summarises bodies", () => {
   assert.equal(
     redactHeaders([["Authorization", "Bearer x"], ["COOKIE", "c"], ["Project", "p"]]),
