@@ -80,6 +80,7 @@ function positiveSeconds(raw: string): number {
   if (raw.trim() === "" || !Number.isFinite(n) || n <= 0) {
     throw new ArgError(`invalid positive number of seconds: '${raw}'`);
   }
+  if (n > 2147483) throw new ArgError(`--deadline must be at most 2147483 seconds, got '${raw}'`);
   return n;
 }
 

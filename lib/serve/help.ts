@@ -42,6 +42,24 @@ environment variables:
   CONTREE_WEBHOOK_GRACE       Seconds to finish in-flight cancels on SIGINT or
                               SIGTERM (default: 30)
   CONTREE_CONCURRENCY         DELETEs in flight for one delivery (default: 8)
+  CONTREE_WEBHOOK_RETRY_FOR   Seconds a delivery answered 202 is retried in the
+                              background, from its arrival (default: 3600)
+  CONTREE_WEBHOOK_STORE_BYTES Bytes of delivery records kept; the oldest
+                              finished ones go first (default: 67108864)
+  CONTREE_WEBHOOK_HEADER_TIMEOUT
+                              Seconds a connection has to send a complete
+                              request head, else it is closed (default: 10)
+  CONTREE_WEBHOOK_IDLE_TIMEOUT
+                              Seconds a kept-alive connection may stay idle
+                              after a response (default: 5)
+  CONTREE_WEBHOOK_REQUEST_TIMEOUT
+                              Seconds from a request head to the end of its
+                              response (default: 60, or --deadline + 10)
+  CONTREE_WEBHOOK_MAX_CONNECTIONS
+                              Open connections at most; at the cap the oldest
+                              one without a request in flight is closed
+                              (default: 10000, lowered by itself below the
+                              open-files limit when that is reached first)
 
 Access logs are JSON lines on stderr, one per request (-L warning hides them).
 `;

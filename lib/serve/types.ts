@@ -12,6 +12,8 @@ export interface ServeEnv {
     delivery: Delivery;
     /** Set by `verifySignature`: the raw body that was verified. */
     rawBody: Uint8Array;
+    /** Set once the request is authenticated (signature or read token): rate-limited apart. */
+    authenticated: boolean;
     /** Set by routes for the access log. */
     logFields: Record<string, unknown>;
   };

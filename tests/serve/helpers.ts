@@ -1,5 +1,6 @@
 // Helpers for the --serve tests: start the real main.ts as a server and sign requests.
-import { signGithubWebhook, signStandardWebhook } from "../../lib/serve/verify/index.ts";
+import { createHmac } from "node:crypto";
+import { githubSign, StandardWebhook } from "../deps.ts";
 import { spawnContree } from "../helpers.ts";
 
 /** A Standard Webhooks secret (24 bytes) and GitHub-style secrets used across the tests. */
@@ -73,18 +74,42 @@ export async function startServe(
   };
 }
 
-/** Headers of a Standard Webhooks delivery of `body`. */
-export async function standardHeaders(
+/** Headers of a Standard Webhooks delivery of `body` (signed by the `standardwebhooks` package). */
+export function standardHeaders(
   body: string,
   opts: { id?: string; secret?: string; timestamp?: number } = {},
 ): Promise<Record<string, string>> {
   const id = opts.id ?? `msg_${crypto.randomUUID()}`;
   const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
+  return Promise.resolve({
+    "content-type": "application/json",
+    "webhook-id": id,
+    "webhook-timestamp": String(ts),
+    "webhook-signature": new StandardWebhook((opts.secret ?? STD_SECRET).slice(6)).sign(
+      id,
+      new Date(ts * 1000),
+      body,
+    ),
+  });
+}
+
+/**
+ * Headers of a Standard Webhooks delivery of raw bytes (for bodies that are not UTF-8, which the
+ * `standardwebhooks` package would re-encode as text): HMAC-SHA256 by node:crypto.
+ */
+export function standardHeadersForBytes(
+  body: Uint8Array,
+  opts: { id?: string; secret?: string; timestamp?: number } = {},
+): Record<string, string> {
+  const id = opts.id ?? `msg_${crypto.randomUUID()}`;
+  const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
+  const key = Uint8Array.from(atob((opts.secret ?? STD_SECRET).slice(6)), (ch) => ch.charCodeAt(0));
+  const mac = createHmac("sha256", key).update(`${id}.${ts}.`).update(body).digest("base64");
   return {
     "content-type": "application/json",
     "webhook-id": id,
     "webhook-timestamp": String(ts),
-    "webhook-signature": await signStandardWebhook(opts.secret ?? STD_SECRET, id, ts, body),
+    "webhook-signature": `v1,${mac}`,
   };
 }
 
@@ -96,7 +121,7 @@ export async function githubHeaders(
   return {
     "content-type": "application/json",
     "x-github-delivery": opts.id ?? crypto.randomUUID(),
-    "x-hub-signature-256": await signGithubWebhook(opts.secret ?? GH_SECRET, body),
+    "x-hub-signature-256": await githubSign(opts.secret ?? GH_SECRET, body),
   };
 }
 
@@ -122,4 +147,19 @@ export async function get(
 ): Promise<{ status: number; text: string; headers: Headers }> {
   const res = await fetch(url, { headers });
   return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+/** Polls `check` every 25 ms until it returns a value (not undefined/false), or fails after `ms`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 15_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }

@@ -29,7 +29,7 @@ Deno.test("--serve: a source sending too fast gets 429 with Retry-After", async 
   }
 });
 
-Deno.test("--serve: API answering 5xx gives per-UUID failures, and the server keeps serving", async () => {
+Deno.test("--serve: API answering 5xx gives per-UUID retryable failures (503), and the server keeps serving", async () => {
   const emu = await startEmulator();
   const server = await startServe({
     home: homeFor(emu),
@@ -40,9 +40,16 @@ Deno.test("--serve: API answering 5xx gives per-UUID failures, and the server ke
     emu.fault({ method: "DELETE", status: 502, times: 3, body: "bad gateway" });
     const body = JSON.stringify({ uuids: [a.uuid, b.uuid] });
     const r = await post(server.url, body, await standardHeaders(body));
-    assert.equal(r.status, 200, r.text);
+    // A 5xx is retryable: not final, so 503 + Retry-After with the result so far.
+    assert.equal(r.status, 503, r.text);
+    assert.match(r.headers.get("retry-after") ?? "", /^[1-9]\d*$/);
     assert.deepEqual(r.json.outcomes, [
-      { uuid: a.uuid, status: "failed", error: "API 502 Bad Gateway: bad gateway" },
+      {
+        uuid: a.uuid,
+        status: "failed",
+        error: "API 502 Bad Gateway: bad gateway",
+        retryable: true,
+      },
       { uuid: b.uuid, status: "cancelled" },
     ]);
     assert.deepEqual(r.json.counts, {
@@ -51,6 +58,7 @@ Deno.test("--serve: API answering 5xx gives per-UUID failures, and the server ke
       not_found: 0,
       already_finished: 0,
       failed: 1,
+      retryable: 1,
       not_attempted: 0,
     });
     const metrics = await get(`${server.url}/metrics`);
@@ -62,7 +70,7 @@ Deno.test("--serve: API answering 5xx gives per-UUID failures, and the server ke
   }
 });
 
-Deno.test("--serve: API down gives per-UUID network failures; all:true answers 502 and is retryable", async () => {
+Deno.test("--serve: API down gives per-UUID network failures (503); all:true answers 503 and is retryable", async () => {
   // Nothing listens on the profile's URL.
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = probe.addr.port;
@@ -76,18 +84,19 @@ Deno.test("--serve: API down gives per-UUID network failures; all:true answers 5
     const uuids = [crypto.randomUUID(), crypto.randomUUID()];
     const body = JSON.stringify({ uuids });
     const r = await post(server.url, body, await standardHeaders(body));
-    assert.equal(r.status, 200, r.text);
+    assert.equal(r.status, 503, r.text);
+    assert.equal(r.json.status, "incomplete");
     const outcomes = r.json.outcomes as { uuid: string; status: string; error: string }[];
     assert.deepEqual(outcomes.map((o) => [o.uuid, o.status]), uuids.map((u) => [u, "failed"]));
     for (const o of outcomes) assert.match(o.error, /Connection refused/);
     const all = JSON.stringify({ all: true });
     const headers = await standardHeaders(all, { id: "msg_all_down" });
-    const r502 = await post(server.url, all, headers);
-    assert.equal(r502.status, 502, r502.text);
-    assert.equal(r502.json.error, "upstream_error");
-    assert.match(String(r502.json.message), /listing active operations failed/);
-    // Not stored: the sender's retry of the same delivery runs again.
-    assert.equal((await post(server.url, all, headers)).status, 502);
+    const r503 = await post(server.url, all, headers);
+    assert.equal(r503.status, 503, r503.text);
+    assert.equal(r503.json.error, "upstream_error");
+    assert.match(String(r503.json.message), /listing active operations failed/);
+    // Not final: the sender's retry of the same delivery lists again.
+    assert.equal((await post(server.url, all, headers)).status, 503);
     assert.equal((await get(`${server.url}/healthz`)).status, 200);
     const metrics = await get(`${server.url}/metrics`);
     assert.match(metrics.text, /contree_serve_upstream_errors_total\{kind="network"\} 4/);

@@ -1,131 +1,456 @@
-// Delivery dedupe: a delivery id seen before gets its stored response back and is not acted on
-// again. In memory by default; in SQLite (`--state FILE`, node:sqlite) to survive a restart.
+// The delivery store: one record per delivery id (per-UUID progress, state, the claim), so a
+// replay is answered from it and only what is not final is attempted again. In memory by default;
+// in SQLite (`--state FILE`, node:sqlite) to survive a restart and to share between replicas.
 import { DatabaseSync } from "node:sqlite";
+import type { DeliveryRecord } from "./record.ts";
 
-/** The final response stored for a delivery. */
-export interface StoredResponse {
-  status: number;
-  body: string;
+export type { DeliveryRecord, DeliveryState, Rendered, UuidCode } from "./record.ts";
+export { isComplete, renderRecord, RETRY_AFTER_SECONDS, shortError } from "./record.ts";
+
+/** The store could not be read or written right now (a locked file); try again later. */
+export class StoreBusyError extends Error {
+  /** The error class name. */
+  override name = "StoreBusyError";
 }
 
-/** Where finished deliveries are kept. Deliveries still running live in the server's memory. */
+/** The result of {@link DeliveryStore.claim}. */
+export type Claim =
+  /** This process now owns the delivery; `record` is the stored one (or the fresh one). */
+  | { claimed: true; record: DeliveryRecord }
+  /** Final, or another process holds a live claim: `record` says which. */
+  | { claimed: false; record: DeliveryRecord };
+
+/** Where deliveries are kept. */
 export interface DeliveryStore {
-  get(id: string): StoredResponse | undefined;
-  put(id: string, response: StoredResponse): void;
-  /** Entries currently kept (metrics, tests). */
+  /** The record of a delivery id, if known. Throws {@link StoreBusyError}. */
+  get(id: string): DeliveryRecord | undefined;
+  /**
+   * Claims a delivery for `fresh.owner` until `fresh.leaseUntil`, in one atomic step: creates it
+   * from `fresh` when unknown, takes it over when it is not final and its claim is ours or has
+   * expired (`now`). Throws {@link StoreBusyError} when that cannot be decided right now.
+   */
+  claim(fresh: DeliveryRecord, now: number): Claim;
+  /**
+   * Writes a record this process owns. Never throws for a locked file: the write is queued and
+   * retried (see {@link DeliveryStore.pendingWrites}); `get` sees it meanwhile.
+   */
+  save(record: DeliveryRecord): void;
+  /**
+   * Takes over an existing `retrying` delivery whose claim has expired (resume after a crash or a
+   * restart); undefined when it is gone, final, or claimed by a live process.
+   */
+  takeOver(id: string, owner: string, until: number, now: number): DeliveryRecord | undefined;
+  /** Extends the claims of `owner` on these ids until `until` (best effort). */
+  renew(ids: readonly string[], owner: string, until: number): void;
+  /** Ids of `retrying` deliveries whose claim has expired (for start-up and periodic resume). */
+  resumable(now: number, limit?: number): string[];
+  /** Writes queued because the file was locked; retries them now. Returns how many are left. */
+  flush(): number;
+  /** Writes still queued. */
+  pendingWrites(): number;
+  /** Records kept (metrics, tests). */
   size(): number;
+  /** Bytes of the records kept (approximately: their JSON text). */
+  bytes(): number;
   close(): void;
 }
 
 /** How long a delivery id is remembered (GitHub deliveries have no timestamp to fall back on). */
 export const DEFAULT_RETENTION_MS = 7 * 24 * 3600_000;
-/** Most entries the in-memory store keeps; the oldest go first. */
-export const DEFAULT_MEMORY_ENTRIES = 100_000;
+/** Most records kept; the oldest final ones go first. */
+export const DEFAULT_MAX_ENTRIES = 100_000;
+/** Most bytes of records kept (64 MiB); the oldest final ones go first. */
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+/** How long SQLite waits for a lock before the store queues the write and tries later. */
+export const BUSY_TIMEOUT_MS = 50;
 
 /** Options of the stores. */
 export interface StoreOptions {
   retentionMs?: number;
-  /** In-memory store only. */
   maxEntries?: number;
+  maxBytes?: number;
   now?: () => number;
 }
 
+function encode(r: DeliveryRecord): string {
+  return JSON.stringify(r);
+}
+
 /**
- * An in-memory store bounded by count and age (a Map keeps insertion order, so the oldest entry is
- * always first).
+ * An in-memory store bounded by count, bytes and age (a Map keeps insertion order, and a save
+ * moves the record to the end, so the least recently written is first). Records not yet final
+ * are never evicted.
  *
  * @example
  * ```ts
- * const store = memoryStore({ maxEntries: 2 });
- * store.put("a", { status: 200, body: "{}" });
- * store.get("a"); // { status: 200, body: "{}" }
+ * const store = memoryStore({ maxBytes: 1_000_000 });
+ * const fresh = {
+ *   id: "a", hash: "", state: "running" as const, uuids: [], codes: "", errors: {},
+ *   accepted: false, owner: "me", leaseUntil: 1_000, createdAt: 0, updatedAt: 0,
+ * };
+ * store.claim(fresh, 0).claimed; // true
+ * store.claim({ ...fresh, owner: "other" }, 0).claimed; // false: "me" holds it
  * ```
  */
 export function memoryStore(opts: StoreOptions = {}): DeliveryStore {
   const retention = opts.retentionMs ?? DEFAULT_RETENTION_MS;
-  const max = opts.maxEntries ?? DEFAULT_MEMORY_ENTRIES;
+  const maxEntries = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const now = opts.now ?? Date.now;
-  const entries = new Map<string, StoredResponse & { at: number }>();
+  const entries = new Map<string, { text: string; final: boolean; at: number }>();
+  let total = 0;
+  function drop(id: string) {
+    const e = entries.get(id);
+    if (!e) return;
+    total -= e.text.length;
+    entries.delete(id);
+  }
   function prune() {
     const cutoff = now() - retention;
     for (const [id, e] of entries) {
-      if (entries.size <= max && e.at >= cutoff) break;
-      entries.delete(id);
+      if (entries.size <= maxEntries && total <= maxBytes && e.at >= cutoff) break;
+      if (e.final || e.at < cutoff) drop(id);
     }
   }
+  function put(r: DeliveryRecord) {
+    drop(r.id);
+    const text = encode(r);
+    entries.set(r.id, { text, final: r.state === "final", at: now() });
+    total += text.length;
+    prune();
+  }
+  function read(id: string): DeliveryRecord | undefined {
+    const e = entries.get(id);
+    if (!e || e.at < now() - retention) return undefined;
+    return JSON.parse(e.text);
+  }
   return {
-    get(id) {
-      const e = entries.get(id);
-      if (!e || e.at < now() - retention) return undefined;
-      return { status: e.status, body: e.body };
+    get: read,
+    claim(fresh, t) {
+      const current = read(fresh.id);
+      if (!current) {
+        put(fresh);
+        return { claimed: true, record: structuredClone(fresh) };
+      }
+      if (current.state === "final" || (current.owner !== fresh.owner && current.leaseUntil >= t)) {
+        return { claimed: false, record: current };
+      }
+      current.owner = fresh.owner;
+      current.leaseUntil = fresh.leaseUntil;
+      put(current);
+      return { claimed: true, record: current };
     },
-    put(id, r) {
-      entries.delete(id);
-      entries.set(id, { status: r.status, body: r.body, at: now() });
-      prune();
+    save: put,
+    takeOver(id, owner, until, t) {
+      const r = read(id);
+      if (!r || r.state !== "retrying" || (r.owner !== owner && r.leaseUntil >= t)) {
+        return undefined;
+      }
+      r.owner = owner;
+      r.leaseUntil = until;
+      put(r);
+      return r;
     },
+    renew(ids, owner, until) {
+      for (const id of ids) {
+        const r = read(id);
+        if (r && r.owner === owner) {
+          r.leaseUntil = until;
+          put(r);
+        }
+      }
+    },
+    resumable(t, limit = 100) {
+      const out: string[] = [];
+      for (const [id, e] of entries) {
+        if (out.length >= limit) break;
+        if (e.final) continue;
+        const r = JSON.parse(e.text) as DeliveryRecord;
+        if (r.state === "retrying" && r.leaseUntil < t) out.push(id);
+      }
+      return out;
+    },
+    flush: () => 0,
+    pendingWrites: () => 0,
     size: () => entries.size,
+    bytes: () => total,
     close() {
       entries.clear();
+      total = 0;
     },
   };
 }
 
+/** Tables a state file may hold: ours, and the one of earlier versions (left alone). */
+const OWN_TABLES = new Set(["webhook_deliveries", "deliveries"]);
+
+/** A `--state` file that must not be used: a one-line reason for the user. */
+export class StateFileError extends Error {
+  /** The error class name. */
+  override name = "StateFileError";
+}
+
+function isBusy(e: unknown): boolean {
+  const msg = e instanceof Error ? e.message : String(e);
+  return /database is locked|database table is locked|SQLITE_BUSY|SQLITE_LOCKED/i.test(msg);
+}
+
+function busyGuard<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (isBusy(e)) throw new StoreBusyError("the --state file is locked by another process");
+    throw e;
+  }
+}
+
 /**
- * A store in a SQLite file (created if missing): what `--state FILE` gives, so a delivery that was
- * answered before a restart is still answered from the store after it. Entries older than the
- * retention are deleted when the file is opened and then every hour.
+ * A store in a SQLite file (created if missing): what `--state FILE` gives. A delivery id is
+ * claimed with one atomic upsert, so two processes sharing the file never both run it; a crashed
+ * process's claim expires with its lease. WAL mode and a short busy timeout: a locked file never
+ * blocks the event loop for long, and a write that cannot be made now is queued and retried.
+ * Final records older than the retention, or beyond the count and byte bounds (oldest first),
+ * are deleted. Throws {@link StateFileError} when the file holds other tables.
  *
  * @example
  * ```ts
- * const store = sqliteStore("/tmp/contree-serve.db");
- * store.put("msg_1", { status: 200, body: "{}" });
+ * const path = Deno.makeTempFileSync({ suffix: ".db" });
+ * const store = sqliteStore(path);
+ * store.size(); // 0
  * store.close();
+ * Deno.removeSync(path);
  * ```
  */
 export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStore {
   const retention = opts.retentionMs ?? DEFAULT_RETENTION_MS;
+  const maxEntries = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const now = opts.now ?? Date.now;
   const db = new DatabaseSync(path);
-  db.exec("PRAGMA busy_timeout = 5000");
-  db.exec("PRAGMA journal_mode = WAL");
-  // No fsync (WAL checkpoints would block the event loop): a process crash loses nothing, a power
-  // loss may forget the last deliveries, which then run again (cancelling is idempotent).
-  db.exec("PRAGMA synchronous = OFF");
-  db.exec(`CREATE TABLE IF NOT EXISTS deliveries (
-    id TEXT PRIMARY KEY,
-    status INTEGER NOT NULL,
-    body TEXT NOT NULL,
-    created_at INTEGER NOT NULL
-  )`);
-  db.exec("CREATE INDEX IF NOT EXISTS deliveries_created_at ON deliveries (created_at)");
-  const select = db.prepare("SELECT status, body, created_at FROM deliveries WHERE id = ?");
-  const upsert = db.prepare(
-    "INSERT OR REPLACE INTO deliveries (id, status, body, created_at) VALUES (?, ?, ?, ?)",
+  try {
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    const tables = (db.prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    ).all() as { name: string }[]).map((t) => String(t.name));
+    const foreign = tables.filter((t) => !OWN_TABLES.has(t));
+    if (foreign.length) {
+      throw new StateFileError(
+        `not a webhook state file (it has other tables: ${foreign.slice(0, 5).join(", ")})`,
+      );
+    }
+    db.exec("PRAGMA journal_mode = WAL");
+    // No fsync (it would block the event loop): a process crash loses nothing, a power loss may
+    // forget the last deliveries, which then run again (cancelling is idempotent).
+    db.exec("PRAGMA synchronous = OFF");
+    db.exec(`CREATE TABLE IF NOT EXISTS webhook_deliveries (
+      id TEXT PRIMARY KEY,
+      state TEXT NOT NULL,
+      owner TEXT NOT NULL,
+      lease_until INTEGER NOT NULL,
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL,
+      bytes INTEGER NOT NULL,
+      data TEXT NOT NULL
+    )`);
+    db.exec(
+      "CREATE INDEX IF NOT EXISTS webhook_deliveries_state ON webhook_deliveries (state, updated_at)",
+    );
+  } catch (e) {
+    db.close();
+    if (isBusy(e)) throw new StateFileError("the file is locked by another process");
+    throw e;
+  }
+  const select = db.prepare(
+    "SELECT owner, lease_until, data FROM webhook_deliveries WHERE id = ?",
   );
-  const purge = db.prepare("DELETE FROM deliveries WHERE created_at < ?");
-  const count = db.prepare("SELECT count(*) AS n FROM deliveries");
-  const prune = () => void purge.run(now() - retention);
-  prune();
-  const timer = setInterval(prune, 3600_000);
-  Deno.unrefTimer(timer);
+  const claimStmt = db.prepare(`INSERT INTO webhook_deliveries
+      (id, state, owner, lease_until, created_at, updated_at, bytes, data)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
+    WHERE webhook_deliveries.state <> 'final'
+      AND (webhook_deliveries.owner = excluded.owner OR webhook_deliveries.lease_until < ?)`);
+  const update = db.prepare(`UPDATE webhook_deliveries
+    SET state = ?, lease_until = ?, updated_at = ?, bytes = ?, data = ?
+    WHERE id = ? AND owner = ?`);
+  const takeOverStmt = db.prepare(`UPDATE webhook_deliveries SET owner = ?, lease_until = ?
+    WHERE id = ? AND state = 'retrying' AND (owner = ? OR lease_until < ?)`);
+  const renewStmt = db.prepare(
+    "UPDATE webhook_deliveries SET lease_until = ? WHERE id = ? AND owner = ?",
+  );
+  const resumableStmt = db.prepare(`SELECT id FROM webhook_deliveries
+    WHERE state = 'retrying' AND lease_until < ? ORDER BY updated_at LIMIT ?`);
+  const totals = db.prepare(
+    "SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM webhook_deliveries",
+  );
+  const purgeOld = db.prepare("DELETE FROM webhook_deliveries WHERE updated_at < ?");
+  const purgeOldest = db.prepare(`DELETE FROM webhook_deliveries WHERE id IN (
+    SELECT id FROM webhook_deliveries WHERE state = 'final' ORDER BY updated_at LIMIT ?)`);
+
+  /** Writes that met a locked file, retried later in order. */
+  const queued = new Map<string, DeliveryRecord>();
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let retryWait = 100;
+  let estimate = 0;
   let open = true;
+
+  function readTotals(): { n: number; b: number } {
+    const row = totals.get() as { n: number; b: number };
+    return { n: Number(row.n), b: Number(row.b) };
+  }
+
+  function prune() {
+    purgeOld.run(now() - retention);
+    let t = readTotals();
+    // Delete the oldest final records in batches until within both bounds.
+    for (let i = 0; i < 1000 && (t.n > maxEntries || t.b > maxBytes); i++) {
+      const over = Math.max(t.n - maxEntries, 0);
+      const batch = Math.max(over, Math.ceil((t.b - maxBytes) / Math.max(t.b / t.n, 1)), 1);
+      if (Number(purgeOldest.run(batch).changes) === 0) break;
+      t = readTotals();
+    }
+    estimate = t.b;
+  }
+
+  function write(r: DeliveryRecord): void {
+    const text = encode(r);
+    update.run(r.state, r.leaseUntil, r.updatedAt, text.length, text, r.id, r.owner);
+    estimate += text.length;
+    if (estimate > maxBytes || r.state === "final") {
+      if (estimate > maxBytes) prune();
+    }
+  }
+
+  function scheduleRetry() {
+    if (retryTimer !== undefined || !open) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      if (flushQueued() > 0) {
+        retryWait = Math.min(retryWait * 2, 5000);
+        scheduleRetry();
+      } else {
+        retryWait = 100;
+      }
+    }, retryWait);
+  }
+
+  function flushQueued(): number {
+    for (const [id, r] of queued) {
+      try {
+        write(r);
+        queued.delete(id);
+      } catch (e) {
+        if (isBusy(e)) break;
+        queued.delete(id);
+        throw e;
+      }
+    }
+    return queued.size;
+  }
+
+  try {
+    prune();
+  } catch (e) {
+    if (!isBusy(e)) throw e;
+  }
+  const timer = setInterval(() => {
+    try {
+      prune();
+    } catch (e) {
+      if (!isBusy(e)) throw e;
+    }
+  }, 3600_000);
+  Deno.unrefTimer(timer);
+
+  function read(id: string): DeliveryRecord | undefined {
+    const q = queued.get(id);
+    if (q) return structuredClone(q);
+    const row = busyGuard(() => select.get(id)) as
+      | { owner: string; lease_until: number; data: string }
+      | undefined;
+    if (!row) return undefined;
+    const r = JSON.parse(String(row.data)) as DeliveryRecord;
+    r.owner = String(row.owner);
+    r.leaseUntil = Number(row.lease_until);
+    if (r.updatedAt < now() - retention) return undefined;
+    return r;
+  }
+
   return {
-    get(id) {
-      const row = select.get(id) as
-        | { status: number; body: string; created_at: number }
-        | undefined;
-      if (!row || row.created_at < now() - retention) return undefined;
-      return { status: Number(row.status), body: String(row.body) };
+    get: read,
+    claim(fresh, t) {
+      const text = encode(fresh);
+      const changes = busyGuard(() =>
+        Number(
+          claimStmt.run(
+            fresh.id,
+            fresh.state,
+            fresh.owner,
+            fresh.leaseUntil,
+            fresh.createdAt,
+            fresh.updatedAt,
+            text.length,
+            text,
+            t,
+          ).changes,
+        )
+      );
+      const record = read(fresh.id);
+      if (!record) throw new StoreBusyError("the record vanished while it was claimed");
+      if (changes === 0) return { claimed: false, record };
+      estimate += text.length;
+      return { claimed: true, record };
     },
-    put(id, r) {
-      upsert.run(id, r.status, r.body, now());
+    save(r) {
+      if (queued.size === 0) {
+        try {
+          write(r);
+          return;
+        } catch (e) {
+          if (!isBusy(e)) throw e;
+        }
+      }
+      queued.delete(r.id);
+      queued.set(r.id, structuredClone(r));
+      scheduleRetry();
     },
-    size: () => Number((count.get() as { n: number }).n),
+    takeOver(id, owner, until, t) {
+      if (queued.has(id)) return undefined;
+      try {
+        if (Number(takeOverStmt.run(owner, until, id, owner, t).changes) === 0) return undefined;
+        return read(id);
+      } catch (e) {
+        if (isBusy(e) || e instanceof StoreBusyError) return undefined;
+        throw e;
+      }
+    },
+    renew(ids, owner, until) {
+      for (const id of ids) {
+        const q = queued.get(id);
+        if (q) q.leaseUntil = until;
+        try {
+          renewStmt.run(until, id, owner);
+        } catch (e) {
+          if (!isBusy(e)) throw e;
+        }
+      }
+    },
+    resumable(t, limit = 100) {
+      try {
+        return (resumableStmt.all(t, limit) as { id: string }[]).map((r) => String(r.id));
+      } catch (e) {
+        if (isBusy(e)) return [];
+        throw e;
+      }
+    },
+    flush: () => flushQueued(),
+    pendingWrites: () => queued.size,
+    size: () => busyGuard(() => readTotals().n),
+    bytes: () => busyGuard(() => readTotals().b),
     close() {
       if (!open) return;
       open = false;
       clearInterval(timer);
+      clearTimeout(retryTimer);
       db.close();
     },
   };

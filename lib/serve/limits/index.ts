@@ -98,6 +98,68 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<ServeEnv> {
   };
 }
 
+/** The two halves of {@link sourceLimits}. */
+export interface SourceLimits {
+  /**
+   * Goes first: after the request was handled, a request that was not authenticated (401, 404,
+   * 413, 415…) takes a token from the source's failure bucket; when there is none, the answer
+   * becomes `429` with `Retry-After`. Forged requests are cheap to reject (the signature is
+   * checked before any work), so they are counted only against other failures.
+   */
+  failures: MiddlewareHandler<ServeEnv>;
+  /** Goes after authentication: an authenticated request takes a token from its own bucket. */
+  successes: MiddlewareHandler<ServeEnv>;
+}
+
+/**
+ * Per-source rate limits counted separately for failed and authenticated requests, so a flood of
+ * forged requests from an address cannot starve the signed ones from it.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "../../deps/hono.ts";
+ * import type { ServeEnv } from "../types.ts";
+ * const limits = sourceLimits({ perSecond: 1, burst: 1, key: () => "k" });
+ * const app = new Hono<ServeEnv>();
+ * app.use(limits.failures);
+ * app.get("/", (c) => c.text("forged", 401));
+ * (await app.request("/")).status; // 401
+ * (await app.request("/")).status; // 429
+ * ```
+ */
+export function sourceLimits(opts: RateLimitOptions): SourceLimits {
+  const failed = tokenBuckets(opts);
+  const succeeded = tokenBuckets(opts);
+  const key = opts.key ?? ((c) => c.env?.remoteAddr?.hostname ?? "unknown");
+  const tooMany = (wait: number) =>
+    JSON.stringify({
+      error: "rate_limited",
+      message: `too many requests from this source; retry after ${wait} s`,
+    });
+  return {
+    async failures(c, next) {
+      await next();
+      if (c.get("authenticated") || c.res.status < 400) return;
+      const wait = failed.take(key(c));
+      if (wait > 0) {
+        c.res = undefined; // a fresh response, without the rejected one's headers
+        c.res = new Response(tooMany(wait), {
+          status: 429,
+          headers: { "content-type": "application/json", "Retry-After": String(wait) },
+        });
+      }
+    },
+    async successes(c, next) {
+      const wait = succeeded.take(key(c));
+      if (wait > 0) {
+        c.header("Retry-After", String(wait));
+        return c.body(tooMany(wait), 429, { "content-type": "application/json" });
+      }
+      await next();
+    },
+  };
+}
+
 /** A counting semaphore: at most `limit` holders at once, waiters served in order. */
 export class Semaphore {
   #free: number;
@@ -137,8 +199,8 @@ export class Semaphore {
  */
 export function limitClient(client: Client, semaphore: Semaphore): Client {
   return {
-    request: (method, path, query): Promise<ApiResponse> =>
-      semaphore.run(() => client.request(method, path, query)),
-    getJson: (path, query) => semaphore.run(() => client.getJson(path, query)),
+    request: (method, path, query, opts): Promise<ApiResponse> =>
+      semaphore.run(() => client.request(method, path, query, opts)),
+    getJson: (path, query, opts) => semaphore.run(() => client.getJson(path, query, opts)),
   };
 }

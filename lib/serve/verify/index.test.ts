@@ -198,3 +198,24 @@ Deno.test("parseSecrets refuses no secret and malformed whsec_, without echoing 
     });
   }
 });
+
+Deno.test("signStandardWebhook signs a byte body's exact bytes (also when it is not UTF-8)", async () => {
+  const { createHmac } = await import("node:crypto");
+  const { Webhook } = await import("../../../tests/deps.ts").then((m) => ({
+    Webhook: m.StandardWebhook,
+  }));
+  const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  const key = Uint8Array.from(atob(secret.slice(6)), (ch) => ch.charCodeAt(0));
+  const bytes = new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x80, 0x22, 0x7d]);
+  const expected = "v1," +
+    createHmac("sha256", key).update("msg_1.1614265330.").update(bytes).digest("base64");
+  assert.equal(await signStandardWebhook(secret, "msg_1", 1614265330, bytes), expected);
+  // A UTF-8 body: the same as the independent signer, as text and as bytes.
+  const text = '{"uuids": ["é"]}';
+  const independent = new Webhook(secret.slice(6)).sign("msg_2", new Date(1614265330_000), text);
+  assert.equal(await signStandardWebhook(secret, "msg_2", 1614265330, text), independent);
+  assert.equal(
+    await signStandardWebhook(secret, "msg_2", 1614265330, new TextEncoder().encode(text)),
+    independent,
+  );
+});

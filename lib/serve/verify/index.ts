@@ -311,12 +311,14 @@ export async function signStandardWebhook(
   const bytes = base64Bytes(secret.replace(/^whsec_/, ""));
   if (!bytes) throw new SecretError("not a whsec_/base64 secret");
   const key = await hmacKey(bytes);
-  const payload = typeof body === "string" ? body : new TextDecoder().decode(body);
-  const mac = await crypto.subtle.sign(
-    "HMAC",
-    key,
-    encoder.encode(`${id}.${timestamp}.${payload}`),
-  );
+  // The signed content is `${id}.${timestamp}.` followed by the body's exact bytes: a byte body
+  // is never decoded as text (that would change a body that is not valid UTF-8).
+  const prefix = encoder.encode(`${id}.${timestamp}.`);
+  const payload = typeof body === "string" ? encoder.encode(body) : body;
+  const data = new Uint8Array(prefix.length + payload.length);
+  data.set(prefix);
+  data.set(payload, prefix.length);
+  const mac = await crypto.subtle.sign("HMAC", key, data as BufferSource);
   return `v1,${btoa(String.fromCharCode(...new Uint8Array(mac)))}`;
 }
 
