@@ -2,8 +2,12 @@
 // script) against loopback, bounded in time:
 //   (a) requests with a bad signature (full HMAC check, 401);
 //   (b) valid Standard Webhooks deliveries, each cancelling one operation on the emulator, which
-//       runs in its own process without a request log; the server's RSS is sampled meanwhile.
+//       runs in its own process without a request log; the server's RSS is sampled meanwhile;
+//   (c) a connection flood: idle connections that never send a byte and slowloris connections
+//       (one header byte a second), reopened when the server closes them, while valid webhooks
+//       arrive one at a time, each on a fresh connection; their latency is reported.
 // Run: deno task bench:serve [-- --duration 60 --bad-duration 10 --connections 32]
+//      [--flood-idle 2000 --flood-slow 200 --flood-duration 20] (--flood-duration 0: no (c))
 import { parseArgs } from "node:util";
 import { signStandardWebhook } from "../lib/serve/verify/index.ts";
 import { MAIN, makeHome, PERMISSIONS } from "../tests/helpers.ts";
@@ -15,6 +19,9 @@ const { values } = parseArgs({
     connections: { type: "string", default: "32" },
     "bad-connections": { type: "string", default: "64" },
     threads: { type: "string", default: "2" },
+    "flood-idle": { type: "string", default: "2000" },
+    "flood-slow": { type: "string", default: "200" },
+    "flood-duration": { type: "string", default: "20" },
     ops: { type: "string" },
     "memory-store": { type: "boolean", default: false },
     /** Extra V8 flags for the server process, e.g. `--max-old-space-size=128`. */
@@ -87,6 +94,93 @@ async function wrk(args: string[]): Promise<WrkResult> {
     requests: Number(/(\d+) requests in/.exec(raw)?.[1] ?? NaN),
     raw,
   };
+}
+
+/** One POST on a fresh connection (`Connection: close`); returns the status and milliseconds. */
+async function freshPost(
+  port: number,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; ms: number }> {
+  const started = performance.now();
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    const head = [
+      "POST /v1/cancel HTTP/1.1",
+      "Host: 127.0.0.1",
+      "Connection: close",
+      `Content-Length: ${new TextEncoder().encode(body).length}`,
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    ].join("\r\n");
+    await conn.write(new TextEncoder().encode(`${head}\r\n\r\n${body}`));
+    const buf = new Uint8Array(16_384);
+    let text = "";
+    for (;;) {
+      const n = await conn.read(buf).catch(() => null);
+      if (n === null) break;
+      text += new TextDecoder().decode(buf.subarray(0, n));
+    }
+    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+    return { status, ms: performance.now() - started };
+  } finally {
+    try {
+      conn.close();
+    } catch { /* closed by the server */ }
+  }
+}
+
+/** Keeps `idle` silent and `slow` slowloris connections open until `signal` aborts. */
+function flood(port: number, idle: number, slow: number, signal: AbortSignal) {
+  const stats = { opened: 0, closedByServer: 0, failedToOpen: 0 };
+  const head = new TextEncoder().encode(
+    "POST /v1/cancel HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + "a".repeat(4096),
+  );
+  const one = async (drip: boolean) => {
+    while (!signal.aborted) {
+      let conn: Deno.Conn;
+      try {
+        conn = await Deno.connect({ hostname: "127.0.0.1", port });
+        stats.opened++;
+      } catch {
+        stats.failedToOpen++;
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      const onAbort = () => {
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      // Resolves when the server closes the connection.
+      const closed = conn.read(new Uint8Array(1024)).then(() => true, () => true);
+      for (let i = 0; drip && !signal.aborted; i = (i + 1) % head.length) {
+        const wait = new Promise((r) => setTimeout(r, 1000, false));
+        if (await Promise.race([closed, wait])) break;
+        try {
+          await conn.write(head.subarray(i, i + 1));
+        } catch {
+          break;
+        }
+      }
+      await closed;
+      signal.removeEventListener("abort", onAbort);
+      if (signal.aborted) return;
+      stats.closedByServer++;
+      onAbort();
+    }
+  };
+  const all = [
+    ...Array.from({ length: idle }, () => one(false)),
+    ...Array.from({ length: slow }, () => one(true)),
+  ];
+  return { stats, done: Promise.all(all) };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length
+    ? sorted[Math.min(sorted.length - 1, Math.ceil(p / 100 * sorted.length) - 1)]
+    : NaN;
 }
 
 async function metric(url: string, pattern: RegExp): Promise<number> {
@@ -188,7 +282,10 @@ wrk.headers["webhook-signature"] = "v1,${btoa("x".repeat(32))}"
 
   // (b) Valid deliveries, one operation each.
   out(`signing ${nOps} deliveries...`);
-  const uuids = Deno.readTextFileSync(uuidsFile).trim().split("\n");
+  const allUuids = Deno.readTextFileSync(uuidsFile).trim().split("\n");
+  // The last ones are kept for (c).
+  const floodUuids = allUuids.splice(allUuids.length - Math.min(5_000, allUuids.length >> 3));
+  const uuids = allUuids;
   const lines: string[] = [];
   const now = Math.floor(Date.now() / 1000);
   for (let i = 0; i < uuids.length; i++) {
@@ -300,6 +397,61 @@ end
     `    from 10 s on: min ${mib(Math.min(...steady))}, max ${mib(Math.max(...steady))} MiB, ` +
       `last minus first ${mib(steady.at(-1)! - steady[0])} MiB`,
   );
+
+  // (c) Connection flood while valid webhooks arrive one at a time on fresh connections.
+  const floodSecs = Number(values["flood-duration"]);
+  if (floodSecs > 0) {
+    const nIdle = Number(values["flood-idle"]);
+    const nSlow = Number(values["flood-slow"]);
+    out("");
+    out(`(c) flood: ${nIdle} idle + ${nSlow} slowloris connections for ${floodSecs} s ...`);
+    const stop = new AbortController();
+    const f = flood(port, nIdle, nSlow, stop.signal);
+    // Wait until the flood is fully open (or 10 s).
+    for (let i = 0; i < 100 && f.stats.opened < nIdle + nSlow; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const openedAtStart = f.stats.opened;
+    const latencies: number[] = [];
+    const statuses = new Map<number, number>();
+    const until = Date.now() + floodSecs * 1000;
+    let i = 0;
+    while (Date.now() < until && i < floodUuids.length) {
+      const id = `msg_flood_${i}`;
+      const body = `{"uuids":["${floodUuids[i++]}"]}`;
+      const ts = Math.floor(Date.now() / 1000);
+      const headers = {
+        "Content-Type": "application/json",
+        "webhook-id": id,
+        "webhook-timestamp": String(ts),
+        "webhook-signature": await signStandardWebhook(SECRET, id, ts, body),
+      };
+      const r = await freshPost(port, body, headers).catch(() => ({ status: 0, ms: NaN }));
+      if (Number.isFinite(r.ms)) latencies.push(r.ms);
+      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const stillUp = await Promise.race([server.status.then(() => false), Promise.resolve(true)]);
+    stop.abort();
+    await f.done;
+    latencies.sort((x, y) => x - y);
+    const ms = (v: number) => `${v.toFixed(1)} ms`;
+    const p99 = percentile(latencies, 99);
+    out(
+      `(c) during the flood (${openedAtStart} connections open at start, ${f.stats.opened} opened in all, ` +
+        `${f.stats.closedByServer} closed by the server, ${f.stats.failedToOpen} failed to open): ` +
+        `${i} valid webhooks on fresh connections, statuses ${
+          [...statuses].map(([k, v]) => `${k}x${v}`).join(" ")
+        }, p50 ${ms(percentile(latencies, 50))}, p99 ${ms(p99)}, max ${
+          ms(latencies.at(-1) ?? NaN)
+        }`,
+    );
+    out(
+      `    target p99 < 1000 ms: ${p99 < 1000 ? "met" : "MISSED"}; server still up: ${
+        stillUp ? "yes" : "NO"
+      }`,
+    );
+  }
 
   out(`    access-log lines drained: ${accessLines}`);
   server.kill("SIGTERM");
