@@ -1,7 +1,9 @@
 // contree: the command-line entry point. All logic lives in lib/; this file wires real I/O.
 import { runCli } from "./lib/cli/run.ts";
 import { streamWriter } from "./lib/cli/io.ts";
+import { streamReader } from "./lib/cli/stdin.ts";
 
+/** The terminal width, read once: `$COLUMNS`, else the console's when stdout is a terminal. */
 function columns(): number | undefined {
   const env = Number(Deno.env.get("COLUMNS"));
   if (env > 0) return env;
@@ -18,8 +20,9 @@ const code = await runCli(Deno.args, {
   env: Deno.env.toObject(),
   fetch: globalThis.fetch,
   cwd: Deno.cwd(),
-}, {
+  stdin: streamReader(Deno.stdin),
   columns: columns(),
+}, {
   onInterrupt: (listener) => {
     Deno.addSignalListener("SIGINT", listener);
     return () => Deno.removeSignalListener("SIGINT", listener);

@@ -6,9 +6,11 @@
  * ```ts
  * import { cancelOperations, createClient } from "./mod.ts";
  *
- * const client = createClient({ url: "http://127.0.0.1:8080", auth: "jwt", token: "t" });
+ * // A stand-in API that accepts every cancel; pass nothing to use the global fetch.
+ * const fetch = () => Promise.resolve(new Response(null, { status: 202 }));
+ * const client = createClient({ url: "https://api.example.com", auth: "jwt", token: "t", fetch });
  * const report = await cancelOperations(client, ["019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"]);
- * console.log(report.outcomes);
+ * report.outcomes[0].status; // "cancelled"
  * ```
  *
  * @module
@@ -20,13 +22,14 @@ export {
   type Client,
   type ClientOptions,
   createClient,
+  type GetJsonOptions,
   type RequestOptions,
 } from "./lib/api/client.ts";
 export { Interrupted } from "./lib/async/abort.ts";
 export { ApiError, NetworkError, ResponseError } from "./lib/api/errors.ts";
 export {
   ACTIVE_STATUSES,
-  getOperation,
+  fetchOperation,
   type Operation,
   TERMINAL_STATUSES,
 } from "./lib/api/operations.ts";
@@ -44,7 +47,6 @@ export { type ActiveListOptions, listActiveUuids } from "./lib/ops/active.ts";
 
 // Listing, showing and waiting for operations (what `ps`, `show` and `op wait` use).
 export {
-  fetchOperation,
   fetchPages,
   type FetchPagesOptions,
   type ListFilters,
@@ -79,6 +81,7 @@ export {
   type Delivery,
   type GithubHeaders,
   parseSecrets,
+  type RejectCode,
   type Scheme,
   SecretError,
   signGithubWebhook,

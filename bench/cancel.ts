@@ -86,14 +86,38 @@ async function scenario(emu: Emulator, n: number, label: string, target?: number
 
 async function memory(emu: Emulator, n: number, limitMiB: number) {
   const home = makeHome([{ token: emu.token, url: emu.url }]);
-  try {
+  const reset = () => {
     emu.ops.clear();
-    emu.seed(n, { status: "PENDING" });
-    const s = await sample([...CONTREE, "-L", "warning", "kill", "--all"], { CONTREE_HOME: home });
+    // Spread over the three active statuses: --all lists at most 100,000 per status.
+    const statuses = ["PENDING", "ASSIGNED", "EXECUTING"];
+    statuses.forEach((status, i) => emu.seed(Math.floor((n + i) / 3), { status }));
+  };
+  const check = (s: Sample, who: string) => {
+    const left = [...emu.ops.values()].filter((o) => o.status !== "CANCELLED").length;
+    if (left) throw new Error(`${who} left ${left} operations active: ${s.stderr}`);
+    return s;
+  };
+  try {
+    reset();
+    const env = { CONTREE_HOME: home, URL: emu.url, TOKEN: emu.token };
+    const base = check(
+      await sample(["run", "--quiet", "--allow-net", "--allow-env", raw], env),
+      "raw",
+    );
+    reset();
+    const s = check(await sample([...CONTREE, "-L", "warning", "kill", "--all"], env), "contree");
     const peak = s.peakMiB ?? NaN;
-    say(`kill --all of ${n.toLocaleString("en")} operations (0 ms latency): ${s.ms.toFixed(0)} ms`);
+    const basePeak = base.peakMiB ?? NaN;
+    say(`kill --all of ${n.toLocaleString("en")} operations (0 ms latency)`);
     say(
-      `  peak RSS ${peak.toFixed(0)} MiB  (target ≤ ${limitMiB} MiB: ${
+      `  raw fetch client (baseline)  ${base.ms.toFixed(0).padStart(7)} ms  peak RSS ${
+        basePeak.toFixed(0)
+      } MiB`,
+    );
+    say(
+      `  contree kill --all           ${s.ms.toFixed(0).padStart(7)} ms  peak RSS ${
+        peak.toFixed(0)
+      } MiB  (${(peak / basePeak).toFixed(2)}× the raw client; target ≤ ${limitMiB} MiB: ${
         peak <= limitMiB ? "met" : "NOT met"
       })`,
     );

@@ -51,7 +51,10 @@ export async function sample(args: string[], env: Record<string, string> = {}): 
   })();
   let lines = 0;
   const count = (async () => {
-    for await (const chunk of child.stdout) for (const b of chunk) if (b === 10) lines++;
+    // indexOf, not a loop over bytes: the reader must not be what slows the child down.
+    for await (const chunk of child.stdout) {
+      for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+    }
   })();
   const errText = new Response(child.stderr).text();
   const status = await child.status;

@@ -8,6 +8,9 @@ const emu = await startEmulator();
 const pending = emu.seed(3, { status: "PENDING" });
 emu.seed(2, { status: "EXECUTING" });
 const [finished] = emu.seed(2, { status: "SUCCESS" });
+// Two old image imports, so the filters of `kill --all` have something to choose.
+const daysAgo = (d: number) => new Date(Date.now() - d * 86400_000).toISOString();
+emu.seed(2, { status: "EXECUTING", kind: "image_import", created_at: daysAgo(2) });
 const home = homeFor(emu);
 
 async function contree(...args: string[]): Promise<void> {
@@ -25,6 +28,8 @@ try {
   say(`ConTree API emulator on ${emu.url} with ${emu.ops.size} operations; profile in ${home}`);
   await contree("ps", "-a");
   await contree("kill", pending[0].uuid, finished.uuid);
+  await contree("kill", "--all", "-k", "image_import", "--older-than", "1d", "--dry-run");
+  await contree("-f", "json", "kill", "--all", "-k", "image_import", "--older-than", "1d");
   await contree("kill", "--all");
   await contree("ps", "-a");
   const deletes = emu.seen("DELETE").length;

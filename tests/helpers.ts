@@ -26,27 +26,90 @@ export interface TestProfile {
   project?: string;
 }
 
-/** Creates a temporary CONTREE_HOME whose auth.ini holds `profiles` (first is the default). */
-export function makeHome(profiles: TestProfile[] = []): string {
-  const home = Deno.makeTempDirSync({ prefix: "contree-test-" });
-  if (profiles.length) {
-    const lines = [`[DEFAULT]`, `profile = ${profiles[0].name ?? "default"}`, ""];
-    for (const p of profiles) {
-      lines.push(`[profile:${p.name ?? "default"}]`);
-      if (p.token) lines.push(`token = ${p.token}`);
-      if (p.url) lines.push(`url = ${p.url}`);
-      lines.push(`type = ${p.type ?? "jwt"}`);
-      if (p.project) lines.push(`project = ${p.project}`);
-      lines.push("");
+/**
+ * A temporary directory removed on dispose: `using dir = tempDir()` (or `await using`) removes it
+ * when the scope ends, whatever happens. Removing twice, or a directory already gone, is fine.
+ */
+export class TempDir implements Disposable, AsyncDisposable {
+  constructor(readonly path: string) {}
+  /** The path, so that `${dir}` reads naturally. */
+  toString(): string {
+    return this.path;
+  }
+  /** Removes the directory and everything in it. */
+  [Symbol.dispose](): void {
+    try {
+      Deno.removeSync(this.path, { recursive: true });
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
-    Deno.writeTextFileSync(`${home}/auth.ini`, lines.join("\n"));
+  }
+  /** Same as the synchronous dispose (for `await using`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    this[Symbol.dispose]();
+    return Promise.resolve();
+  }
+}
+
+/** A fresh temporary directory (in `$TMPDIR`), removed when disposed. */
+export function tempDir(prefix = "contree-test-"): TempDir {
+  return new TempDir(Deno.makeTempDirSync({ prefix }));
+}
+
+/** Writes `auth.ini` holding `profiles` (the first is the default) into `home`. */
+function writeProfiles(home: string, profiles: TestProfile[]): void {
+  if (!profiles.length) return;
+  const lines = [`[DEFAULT]`, `profile = ${profiles[0].name ?? "default"}`, ""];
+  for (const p of profiles) {
+    lines.push(`[profile:${p.name ?? "default"}]`);
+    if (p.token) lines.push(`token = ${p.token}`);
+    if (p.url) lines.push(`url = ${p.url}`);
+    lines.push(`type = ${p.type ?? "jwt"}`);
+    if (p.project) lines.push(`project = ${p.project}`);
+    lines.push("");
+  }
+  Deno.writeTextFileSync(`${home}/auth.ini`, lines.join("\n"));
+}
+
+/**
+ * A temporary CONTREE_HOME whose auth.ini holds `profiles` (first is the default), removed when
+ * disposed: `using home = tempHome([...])`, then `home.path`.
+ */
+export function tempHome(profiles: TestProfile[] = []): TempDir {
+  const home = tempDir("contree-test-");
+  try {
+    writeProfiles(home.path, profiles);
+  } catch (e) {
+    home[Symbol.dispose]();
+    throw e;
   }
   return home;
 }
 
-/** A CONTREE_HOME with one JWT profile pointing at the emulator. */
+/** Homes from {@link makeHome} not yet removed when the test module ends. */
+const unremoved = new Set<TempDir>();
+globalThis.addEventListener("unload", () => {
+  for (const home of unremoved) home[Symbol.dispose]();
+});
+
+/**
+ * Creates a temporary CONTREE_HOME whose auth.ini holds `profiles` (first is the default). The
+ * caller removes it (in a `finally`); prefer {@link tempHome}, which does that on dispose. One
+ * the caller forgot is removed when the test module unloads, as a last resort.
+ */
+export function makeHome(profiles: TestProfile[] = []): string {
+  const home = tempHome(profiles);
+  unremoved.add(home);
+  return home.path;
+}
+
+/**
+ * A CONTREE_HOME with one JWT profile pointing at the emulator, removed when the emulator closes.
+ */
 export function homeFor(emu: Emulator, extra: TestProfile = {}): string {
-  return makeHome([{ token: emu.token, url: emu.url, ...extra }]);
+  const home = tempHome([{ token: emu.token, url: emu.url, ...extra }]);
+  emu.defer(() => home[Symbol.dispose]());
+  return home.path;
 }
 
 /**
@@ -54,6 +117,15 @@ export function homeFor(emu: Emulator, extra: TestProfile = {}): string {
  * the Ctrl-C and graceful-shutdown tests are skipped there; the code paths are the same.
  */
 export const NO_CHILD_SIGNALS = Deno.build.os === "windows";
+
+/**
+ * The concurrencies order- and stop-sensitive tests run at: one DELETE (or GET) at a time, where
+ * order and stopping are exact, and the default (8), where requests overlap.
+ */
+export const CONCURRENCY_CASES: readonly { name: string; env: Record<string, string> }[] = [
+  { name: "concurrency 1", env: { CONTREE_CONCURRENCY: "1" } },
+  { name: "default concurrency", env: {} },
+];
 
 /** What a CLI run produced. */
 export interface RunResult {
@@ -81,6 +153,10 @@ export function baseEnv(home?: string): Record<string, string> {
     NO_COLOR: "1",
   };
   if (!env.DENO_DIR) delete env.DENO_DIR;
+  // Passed on so that anything the CLI itself puts in the temp folder lands where the run's
+  // leftover check (.ci/run) looks.
+  const tmp = Deno.env.get("TMPDIR");
+  if (tmp) env.TMPDIR = tmp;
   if (home) env.CONTREE_HOME = home;
   return env;
 }

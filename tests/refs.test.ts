@@ -13,17 +13,23 @@ import {
 } from "../lib/session/refs.ts";
 import { openHistoryStore } from "../lib/session/session.ts";
 import { OPS, SessionDb, workedExample } from "./session_db.ts";
+import { type TempDir, tempDir } from "./helpers.ts";
 
 const { A, B, C, D } = OPS;
 
 /** A fresh CONTREE_HOME whose default profile's database `build` fills. */
-function homeWith(build: (db: SessionDb) => void): string {
-  const home = Deno.makeTempDirSync({ prefix: "contree-refs-" });
-  const db = SessionDb.forProfile(home);
+function homeWith(build: (db: SessionDb) => void): TempDir {
+  const home = tempDir("contree-refs-");
   try {
-    build(db);
-  } finally {
-    db.close();
+    const db = SessionDb.forProfile(home.path);
+    try {
+      build(db);
+    } finally {
+      db.close();
+    }
+  } catch (e) {
+    home[Symbol.dispose]();
+    throw e;
   }
   return home;
 }
@@ -104,7 +110,8 @@ Deno.test("splitTokens: any whitespace, empty pieces dropped, order and duplicat
 });
 
 Deno.test("worked example of spec §3.4, token by token", () => {
-  const home = homeWith(workedExample);
+  using dir = homeWith(workedExample);
+  const home = dir.path;
   const cases: [string, string][] = [
     ["@", A],
     [":", A],
@@ -135,12 +142,16 @@ Deno.test("worked example of spec §3.4, token by token", () => {
   }
   assert.equal(
     resolve(home, "nosuch", "@"),
-    one("@", "No active session; cannot resolve history entry. Run `contree use` first."),
+    one(
+      "@",
+      "No active session; cannot resolve history entry. Name the operation by UUID, or choose the session that has history with -S/--session or CONTREE_SESSION.",
+    ),
   );
 });
 
 Deno.test("linear history: tip, steps back, absolute ids (spec §8.5 cases 90–94)", () => {
-  const home = homeWith((db) => db.linear("s", ["", A, B]));
+  using dir = homeWith((db) => db.linear("s", ["", A, B]));
+  const home = dir.path;
   for (const t of ["@", ":", "HEAD"]) assert.deepEqual(resolve(home, "s", t), [B], t);
   for (const t of ["@-1", ":-1", "HEAD~1", "HEAD~", "HEAD-1"]) {
     assert.deepEqual(resolve(home, "s", t), [A], t);
@@ -159,14 +170,15 @@ Deno.test("linear history: tip, steps back, absolute ids (spec §8.5 cases 90–
 });
 
 Deno.test("right after `use`: the tip has no operation UUID", () => {
-  const home = homeWith((db) => db.linear("s", [""]));
+  using dir = homeWith((db) => db.linear("s", [""]));
+  const home = dir.path;
   for (const t of ["@", "HEAD", "@1"]) {
     assert.equal(resolve(home, "s", t), one(t, "History entry 1 has no operation UUID"));
   }
 });
 
 Deno.test("no active session: no state, a branch that is not active, a dangling branch", () => {
-  const home = homeWith((db) => {
+  using dir = homeWith((db) => {
     db.linear("s", ["", A]);
     // State but no branch row for the active branch.
     db.state("nobranch", "main");
@@ -176,7 +188,9 @@ Deno.test("no active session: no state, a branch that is not active, a dangling 
     // Branch rows without a state row.
     db.branch("nostate", "main", 2);
   });
-  const msg = "No active session; cannot resolve history entry. Run `contree use` first.";
+  const home = dir.path;
+  const msg =
+    "No active session; cannot resolve history entry. Name the operation by UUID, or choose the session that has history with -S/--session or CONTREE_SESSION.";
   for (const s of ["nosuch", "nobranch", "dangling", "nostate"]) {
     // Checked before anything else, also for absolute ids and zero.
     assert.equal(resolve(home, s, "@1"), one("@1", msg), s);
@@ -185,13 +199,14 @@ Deno.test("no active session: no state, a branch that is not active, a dangling 
 });
 
 Deno.test("absolute ids are not session-scoped; forward walks are (decisions §8)", () => {
-  const home = homeWith((db) => {
+  using dir = homeWith((db) => {
     const [root] = db.linear("mine", [A]);
     // Another session's entry hanging off our tip, with a higher id than ours.
     db.add("theirs", { parent: root, op: D });
     db.add("mine", { parent: root, op: B });
     db.add("theirs", { parent: root, op: C });
   });
+  const home = dir.path;
   assert.deepEqual(resolve(home, "mine", "@2"), [D]);
   assert.deepEqual(resolve(home, "mine", "@+1"), [B]);
 });
@@ -202,12 +217,13 @@ Deno.test("forward walk picks the latest child of the current session at each br
   const ops = ["01", "02", "03", "04", "05", "06"].map((n) =>
     `000000${n}-0000-4000-8000-000000000000`
   );
-  const home = homeWith((db) => {
+  using dir = homeWith((db) => {
     db.linear("s", [ops[0], ops[1], ops[2]]);
     db.linear("s", [ops[3], ops[4]], 1);
     db.add("s", { parent: 2, op: ops[5] });
     db.tip("s", 1);
   });
+  const home = dir.path;
   assert.deepEqual(resolve(home, "s", "@+1", ":+2", "HEAD+1"), [ops[3], ops[4], ops[3]]);
   assert.equal(
     resolve(home, "s", "@+3"),
@@ -220,25 +236,28 @@ Deno.test("forward walk picks the latest child of the current session at each br
 });
 
 Deno.test("detached runs: HEAD stays, @+1 finds the newest detached run (spec §9.10)", () => {
-  const home = homeWith((db) => {
+  using dir = homeWith((db) => {
     const [, prev] = db.linear("s", ["", A]);
     const det = db.add("s", { parent: prev, op: B, kind: "run-detached" });
     db.branch("s", `detached-${B}`, det);
   });
+  const home = dir.path;
   assert.deepEqual(resolve(home, "s", "HEAD", "@+1"), [A, B]);
 });
 
 Deno.test("stored operation UUIDs are validated and sent canonical", () => {
-  const home = homeWith((db) => {
+  using dir = homeWith((db) => {
     db.linear("s", ["not-a-uuid"]);
     db.linear("t", [`{${A.toUpperCase()}}`]);
   });
+  const home = dir.path;
   assert.equal(resolve(home, "s", "HEAD"), one("HEAD", "badly formed hexadecimal UUID string"));
   assert.deepEqual(resolve(home, "t", "HEAD"), [A]);
 });
 
 Deno.test("errors are collected in order into one line; literals contribute just the token", () => {
-  const home = homeWith(workedExample);
+  using dir = homeWith(workedExample);
+  const home = dir.path;
   assert.equal(
     resolve(home, "s1", "@99 bogus", A, "@0"),
     "Invalid operation references: @99: History entry 99 not found bogus @0: History reference must be a non-zero number",
@@ -248,7 +267,8 @@ Deno.test("errors are collected in order into one line; literals contribute just
 });
 
 Deno.test("literal UUIDs in any accepted form come out canonical (decisions §22, §23)", () => {
-  const home = homeWith(() => {});
+  using dir = homeWith(() => {});
+  const home = dir.path;
   const forms = [
     A.toUpperCase(),
     `{${A}}`,
@@ -263,7 +283,8 @@ Deno.test("literal UUIDs in any accepted form come out canonical (decisions §22
 });
 
 Deno.test("ids beyond SQLite's integer range are simply not found", () => {
-  const home = homeWith((db) => db.linear("s", [A]));
+  using dir = homeWith((db) => db.linear("s", [A]));
+  const home = dir.path;
   assert.equal(
     resolve(home, "s", "@99999999999999999999"),
     one("@99999999999999999999", "History entry 99999999999999999999 not found"),

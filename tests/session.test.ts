@@ -14,6 +14,7 @@ import {
 } from "../lib/session/session.ts";
 import { sessionDbPath } from "../lib/session/schema.ts";
 import { OPS, SessionDb } from "./session_db.ts";
+import { type TempDir, tempDir } from "./helpers.ts";
 
 const notty = { ppid: 1234, tty: undefined };
 const pts3 = { ppid: 1234, tty: "/dev/pts/3" };
@@ -65,15 +66,16 @@ Deno.test("CONTREE_DB_TIMEOUT: seconds (default 30), fractions allowed, junk is 
   }
 });
 
-function tempHome(): string {
-  return Deno.makeTempDirSync({ prefix: "contree-session-" });
+function tempHome(): TempDir {
+  return tempDir("contree-session-");
 }
 
 const NO_SESSION =
-  "Invalid operation reference: HEAD: No active session; cannot resolve history entry. Run `contree use` first.";
+  "Invalid operation reference: HEAD: No active session; cannot resolve history entry. Name the operation by UUID, or choose the session that has history with -S/--session or CONTREE_SESSION.";
 
 Deno.test("missing database: no session is active, and nothing is created", () => {
-  const home = tempHome();
+  using dir = tempHome();
+  const home = dir.path;
   assert.throws(
     () => resolveTokens(["HEAD"], () => openHistoryStore(home, "default", {}), "s"),
     (e) => e instanceof Error && e.message === NO_SESSION,
@@ -82,7 +84,8 @@ Deno.test("missing database: no session is active, and nothing is created", () =
 });
 
 Deno.test("CONTREE_SESSION_DB names the database", () => {
-  const home = tempHome();
+  using dir = tempHome();
+  const home = dir.path;
   const path = `${home}/elsewhere.db`;
   const db = SessionDb.create(path);
   db.linear("s", [OPS.A]);
@@ -94,7 +97,8 @@ Deno.test("CONTREE_SESSION_DB names the database", () => {
 });
 
 Deno.test("reading never changes the database file", async () => {
-  const home = tempHome();
+  using dir = tempHome();
+  const home = dir.path;
   const db = SessionDb.forProfile(home);
   db.linear("s", ["", OPS.A, OPS.B]);
   db.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -122,7 +126,8 @@ function storeFailure(home: string, env: Record<string, string> = {}): string {
 }
 
 Deno.test("a corrupted file: one line naming the database", () => {
-  const home = tempHome();
+  using dir = tempHome();
+  const home = dir.path;
   const path = sessionDbPath(home, "default", {});
   Deno.mkdirSync(`${home}/cli/sessions`, { recursive: true });
   Deno.writeTextFileSync(path, "this is not sqlite ".repeat(100));
@@ -131,7 +136,8 @@ Deno.test("a corrupted file: one line naming the database", () => {
 
 Deno.test("a foreign or older schema: missing table or column", () => {
   const hint = " (not a contree session database, or one from an incompatible version)";
-  const home = tempHome();
+  using dir = tempHome();
+  const home = dir.path;
   const path = sessionDbPath(home, "default", {});
   Deno.mkdirSync(`${home}/cli/sessions`, { recursive: true });
   let db = new DatabaseSync(path);
@@ -155,7 +161,8 @@ Deno.test("a foreign or older schema: missing table or column", () => {
 });
 
 Deno.test("a newer schema with extra columns and tables still resolves", () => {
-  const home = tempHome();
+  using dir = tempHome();
+  const home = dir.path;
   const db = SessionDb.forProfile(home);
   db.db.exec(`ALTER TABLE session_history ADD COLUMN future TEXT NOT NULL DEFAULT 'x';
     CREATE TABLE session_future (y)`);
@@ -167,14 +174,16 @@ Deno.test("a newer schema with extra columns and tables still resolves", () => {
 });
 
 Deno.test("a path that is a directory: one line", () => {
-  const home = tempHome();
+  using dir = tempHome();
+  const home = dir.path;
   const path = sessionDbPath(home, "default", {});
   Deno.mkdirSync(path, { recursive: true });
   assert.match(storeFailure(home), /^Cannot read session database .*default\.db: .+$/);
 });
 
 Deno.test("an exclusive lock held past CONTREE_DB_TIMEOUT: one line, after the timeout", () => {
-  const home = tempHome();
+  using dir = tempHome();
+  const home = dir.path;
   const path = sessionDbPath(home, "default", {});
   Deno.mkdirSync(`${home}/cli/sessions`, { recursive: true });
   // A rollback-journal database with a writer mid-commit (EXCLUSIVE): readers must wait.
@@ -193,7 +202,8 @@ Deno.test("an exclusive lock held past CONTREE_DB_TIMEOUT: one line, after the t
 });
 
 Deno.test("an uncommitted write in WAL mode does not block or leak into the read", () => {
-  const home = tempHome();
+  using dir = tempHome();
+  const home = dir.path;
   const db = SessionDb.forProfile(home);
   db.linear("s", ["", OPS.A]);
   db.db.exec("BEGIN IMMEDIATE");
@@ -219,7 +229,8 @@ Deno.test("an uncommitted write in WAL mode does not block or leak into the read
 });
 
 Deno.test("resolveReferences: the library entry point", async () => {
-  const home = tempHome();
+  using dir = tempHome();
+  const home = dir.path;
   const db = SessionDb.forProfile(home, "staging");
   db.linear("work", ["", OPS.A, OPS.B]);
   db.close();

@@ -1,6 +1,7 @@
 import { Interrupted, linkSignals } from "../async/abort.ts";
 import { delay } from "../async/delay.ts";
 import { log, maskSecrets, maskSecretTail } from "../log/log.ts";
+import { parseJson } from "../output/pyjson.ts";
 import { userAgent } from "../version.ts";
 import { ApiError, NetworkError, reasonPhrase, ResponseError } from "./errors.ts";
 
@@ -46,6 +47,15 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link Client.getJson}. */
+export interface GetJsonOptions extends RequestOptions {
+  /**
+   * Keep the server's numbers exactly as sent (big integers, `5.0`; Python's `NaN` accepted),
+   * for output that shows them; default: plain `JSON.parse`, for bodies only read for ids.
+   */
+  exact?: boolean;
+}
+
 /** A decoded 2xx answer. */
 export interface ApiResponse {
   /** The HTTP status (2xx). */
@@ -66,8 +76,8 @@ export interface Client {
     query?: [string, string][],
     opts?: RequestOptions,
   ): Promise<ApiResponse>;
-  /** GET and decode JSON; a body that is not JSON is a {@link ResponseError}. */
-  getJson(path: string, query?: [string, string][], opts?: RequestOptions): Promise<unknown>;
+  /** GET and decode JSON (the one JSON getter); a body that is not JSON is a {@link ResponseError}. */
+  getJson(path: string, query?: [string, string][], opts?: GetJsonOptions): Promise<unknown>;
 }
 
 const SECRET_HEADERS = new Set([
@@ -215,18 +225,34 @@ export function createClient(opts: ClientOptions): Client {
   const maxBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const ua = userAgent();
 
-  function headers(): Headers {
+  // Built once: every request of this client sends the same headers (fetch copies them).
+  const fixedHeaders = buildHeaders();
+  function buildHeaders(): Headers | (() => ApiError) {
     if (!opts.token) {
-      throw new ApiError(0, "Unauthorized", "No token configured. Run `contree auth` first.");
+      return () =>
+        new ApiError(
+          0,
+          "Unauthorized",
+          "No token configured: set CONTREE_TOKEN (or CONTREE_TOKEN_FILE), pass --token, or add `token = ...` to the profile in auth.ini",
+        );
     }
     const h = new Headers({ "Authorization": `Bearer ${opts.token}`, "User-Agent": ua });
     if (opts.auth === "iam") {
       if (!opts.project) {
-        throw new ApiError(0, "No project", "No project configured. Run `contree auth` first.");
+        return () =>
+          new ApiError(
+            0,
+            "No project",
+            "No project configured: pass -P/--project or add `project = ...` to the profile in auth.ini",
+          );
       }
       h.set("Project", opts.project);
     }
     return h;
+  }
+  function headers(): Headers {
+    if (typeof fixedHeaders === "function") throw fixedHeaders();
+    return fixedHeaders;
   }
 
   /**
@@ -246,6 +272,9 @@ export function createClient(opts: ClientOptions): Client {
       throw tooLarge();
     }
     if (!res.body) return "";
+    // A body whose length is declared, within the cap and not decoded on the way is read in one
+    // go: its size cannot exceed what was declared.
+    if (declared <= maxBytes && !res.headers.has("content-encoding")) return await res.text();
     const reader = res.body.getReader();
     const chunks: Uint8Array[] = [];
     let size = 0;
@@ -329,7 +358,9 @@ export function createClient(opts: ClientOptions): Client {
     const qs = query.length ? `?${new URLSearchParams(query)}` : "";
     const path = `${prefix}${endpoint}${qs}`;
     const url = `${origin}${path}`;
-    const linked = linkSignals(opts.signal, reqOpts.signal);
+    const linked = opts.signal === reqOpts.signal
+      ? { signal: opts.signal, dispose: () => {} }
+      : linkSignals(opts.signal, reqOpts.signal);
     try {
       return await send(method, path, url, linked.signal);
     } finally {
@@ -394,11 +425,11 @@ export function createClient(opts: ClientOptions): Client {
   async function getJson(
     path: string,
     query: [string, string][] = [],
-    reqOpts: RequestOptions = {},
+    reqOpts: GetJsonOptions = {},
   ): Promise<unknown> {
-    const { text } = await request("GET", path, query, reqOpts);
+    const { text } = await request("GET", path, query, { signal: reqOpts.signal });
     try {
-      return JSON.parse(text);
+      return reqOpts.exact ? parseJson(text) : JSON.parse(text);
     } catch {
       const sample = text.length > 80 ? `${text.slice(0, 80)}…` : text;
       const qs = query.length ? `?${new URLSearchParams(query)}` : "";

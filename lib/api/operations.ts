@@ -22,6 +22,44 @@ export interface Operation {
 }
 
 /**
+ * Whether `value` is a JSON object (not null, not an array).
+ *
+ * @example
+ * ```ts
+ * isObject({ a: 1 }); // true
+ * isObject([1]); // false
+ * ```
+ */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * Whether `value` is an operation: an object with a string `uuid`.
+ *
+ * @example
+ * ```ts
+ * isOperation({ uuid: "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f" }); // true
+ * ```
+ */
+export function isOperation(value: unknown): value is Operation {
+  return isObject(value) && typeof value.uuid === "string";
+}
+
+/**
+ * Whether a status is terminal (SUCCESS, FAILED, CANCELLED): the operation never changes again.
+ *
+ * @example
+ * ```ts
+ * isTerminal("FAILED"); // true
+ * isTerminal("EXECUTING"); // false
+ * ```
+ */
+export function isTerminal(status: unknown): boolean {
+  return status === "SUCCESS" || status === "FAILED" || status === "CANCELLED";
+}
+
+/**
  * Extracts the items of a `GET /v1/operations` page: a bare JSON array or
  * `{"operations": [...]}` (decisions.md §14). Anything else, or an item without a string
  * `uuid`, is a {@link ResponseError}.
@@ -40,10 +78,10 @@ export function pageItems(body: unknown, path = "/v1/operations"): Operation[] {
 
 /** Throws a {@link ResponseError} unless `value` is an object with a string `uuid`. */
 export function checkOperation(value: unknown, path: string): asserts value is Operation {
-  if (!value || typeof value !== "object" || Array.isArray(value)) {
+  if (!isObject(value)) {
     throw new ResponseError(`Malformed response from GET ${path}: operation is not an object`);
   }
-  if (typeof (value as { uuid?: unknown }).uuid !== "string") {
+  if (typeof value.uuid !== "string") {
     throw new ResponseError(`Malformed response from GET ${path}: operation has no string uuid`);
   }
 }
@@ -84,10 +122,27 @@ export async function cancelOperation(
   await client.request("DELETE", operationPath(uuid), [], opts);
 }
 
-/** Fetches `GET /v1/operations/{uuid}`. */
-export async function getOperation(client: Client, uuid: string): Promise<Operation> {
+/**
+ * `GET /v1/operations/{uuid}` (the one operation fetch), numbers kept exact; the body must be an
+ * operation object, else a {@link ResponseError}.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "./client.ts";
+ * const uuid = "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f";
+ * const fetch = () => Promise.resolve(Response.json({ uuid, status: "SUCCESS" })); // stand-in
+ * const client = createClient({ url: "http://127.0.0.1:8080", auth: "jwt", token: "t", fetch });
+ * const op = await fetchOperation(client, uuid);
+ * op.status; // "SUCCESS"
+ * ```
+ */
+export async function fetchOperation(
+  client: Client,
+  uuid: string,
+  opts: RequestOptions = {},
+): Promise<Operation> {
   const path = operationPath(uuid);
-  const body = await client.getJson(path);
+  const body = await client.getJson(path, [], { exact: true, signal: opts.signal });
   checkOperation(body, path);
   return body;
 }

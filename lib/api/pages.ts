@@ -1,10 +1,9 @@
-// The concurrent paged fetcher behind `ps`/`op list` (spec §1.5(a), decisions.md §25), and GETs
-// that keep the server's numbers exact (big integers, `5.0`) for faithful output.
-import { parseJson } from "../output/pyjson.ts";
+// The one pager: the concurrent paged fetcher behind `ps`/`op list` (spec §1.5(a), decisions.md
+// §25), `kill --all` and the webhook server's `all` (lib/ops/active.ts).
 import { log } from "../log/log.ts";
-import type { Client, RequestOptions } from "./client.ts";
+import type { Client } from "./client.ts";
 import { ResponseError } from "./errors.ts";
-import { checkOperation, type Operation, operationPath, pageItems } from "./operations.ts";
+import { type Operation, pageItems } from "./operations.ts";
 
 /** The fetcher's default page size. */
 export const PAGE_SIZE = 1000;
@@ -42,6 +41,11 @@ export interface FetchPagesOptions<T = unknown> {
    * ignoring `offset`) ends the listing: it is not yielded and `onRepeat` is called.
    */
   key?: (item: T) => string;
+  /**
+   * Whether the consumer may want more than `received` items (default: always). While it says
+   * so, the next page is requested before the consumer has taken this one.
+   */
+  wants?: (received: number) => boolean;
   /** Called once with the offset of the page that brought nothing new. */
   onRepeat?: (offset: number) => void;
   /**
@@ -53,8 +57,8 @@ export interface FetchPagesOptions<T = unknown> {
 
 /**
  * Fetches pages `offset = i × pageSize` concurrently and yields them strictly in offset order.
- * Up to `concurrency` requests run at once; each consumed full page starts one more, until
- * `maxPages`. The first empty or short page stops it: queued offsets are never requested,
+ * Up to `concurrency` requests run at once; each full page that arrives starts one more (before
+ * it is handed to the consumer), until `maxPages`. The first empty or short page stops it: queued offsets are never requested,
  * requests in flight are drained (non-empty pages still yielded). Breaking out of the loop
  * stops it too. A failed page request rejects the iteration. With `key`, a page of items all
  * seen before stops it as well (see {@link FetchPagesOptions.key}).
@@ -77,6 +81,7 @@ export async function* fetchPages<T>(
   const inFlight: { offset: number; page: Promise<T[]> }[] = [];
   const seen = opts.key ? new Set<string>() : undefined;
   let issued = 0;
+  let received = 0;
   const start = () => {
     const offset = issued++ * opts.pageSize;
     const page = fetchPage(offset, opts.pageSize);
@@ -113,9 +118,14 @@ export async function* fetchPages<T>(
         continue;
       }
       if (page.length < opts.pageSize) stopped = true;
+      received += page.length;
+      // The next offset is requested as soon as this page has arrived, before the consumer works
+      // on it (at most `concurrency` pages are ever in flight or waiting), unless what arrived
+      // already covers the consumer's budget: then only if it asks for more.
+      const early = !stopped && issued < opts.maxPages && (opts.wants?.(received) ?? true);
+      if (early) start();
       if (page.length) yield page;
-      // The next offset starts once the consumer has taken this page and wants more.
-      if (!stopped && issued < opts.maxPages) start();
+      if (!early && !stopped && issued < opts.maxPages) start();
       if (!stopped && !inFlight.length) {
         const error = opts.onCap?.();
         if (error) throw error;
@@ -125,45 +135,6 @@ export async function* fetchPages<T>(
     // Consumer stopped early: nothing new starts; let what is in flight finish quietly.
     await Promise.allSettled(inFlight.map((f) => f.page));
   }
-}
-
-/** GET a path and parse its JSON exactly; a non-JSON body is a {@link ResponseError}. */
-export async function getJsonExact(
-  client: Client,
-  path: string,
-  query?: [string, string][],
-  opts: RequestOptions = {},
-): Promise<unknown> {
-  const { text } = await client.request("GET", path, query, opts);
-  try {
-    return parseJson(text);
-  } catch {
-    const qs = query?.length ? `?${new URLSearchParams(query)}` : "";
-    const sample = text.length > 80 ? `${text.slice(0, 80)}…` : text;
-    throw new ResponseError(
-      `Malformed response from GET ${path}${qs}: not JSON: ${JSON.stringify(sample)}`,
-    );
-  }
-}
-
-/**
- * `GET /v1/operations/{uuid}` with exact numbers; the body must be an operation object.
- *
- * @example
- * ```ts
- * import { createClient } from "./client.ts";
- * const uuid = "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f";
- * const fetch = () => Promise.resolve(Response.json({ uuid, status: "SUCCESS" })); // stand-in
- * const client = createClient({ url: "http://127.0.0.1:8080", auth: "jwt", token: "t", fetch });
- * const op = await fetchOperation(client, uuid);
- * op.status; // "SUCCESS"
- * ```
- */
-export async function fetchOperation(client: Client, uuid: string): Promise<Operation> {
-  const path = operationPath(uuid);
-  const body = await getJsonExact(client, path);
-  checkOperation(body, path);
-  return body;
 }
 
 /** Server-side filters of the listing, sent in this order. */
@@ -237,13 +208,16 @@ export function listOperations(
   // A budget beyond the page cap is cut there, with an error once the cap is reached.
   const plan = { ...budget, maxPages: Math.min(budget.maxPages, MAX_PAGES) };
   return fetchPages(async (offset, limit) => {
-    const body = await getJsonExact(client, "/v1/operations", queryAt(offset, limit), {
+    const body = await client.getJson("/v1/operations", queryAt(offset, limit), {
+      exact: true,
       signal: opts.signal,
     });
     return pageItems(body);
   }, {
     ...plan,
     concurrency: opts.concurrency ?? 8,
+    // `limit + 1` records tell whether more exist: beyond them the consumer stops.
+    wants: opts.limit === undefined ? undefined : (received) => received <= opts.limit!,
     key: (op) => op.uuid,
     onRepeat: (offset) =>
       log.warning(repeatWarning("/v1/operations", queryAt(offset, plan.pageSize))),

@@ -1,6 +1,8 @@
 /** The wording of Python's UUID parser, kept because it appears in reference error lines. */
 export const BAD_UUID = "badly formed hexadecimal UUID string";
 
+const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
  * Parses a UUID in any form Python's `uuid.UUID()` accepts (any case, no hyphens, `{…}`,
  * `urn:uuid:`) and returns it canonical: lower-case and hyphenated (decisions.md §22).
@@ -13,6 +15,8 @@ export const BAD_UUID = "badly formed hexadecimal UUID string";
  * ```
  */
 export function canonicalUuid(text: string): string | undefined {
+  // Already canonical (what the API lists): the same string back, no copy.
+  if (CANONICAL.test(text)) return text;
   const hex = text.replaceAll("urn:", "").replaceAll("uuid:", "").replace(/^[{}]+|[{}]+$/g, "")
     .replaceAll("-", "");
   if (!/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;

@@ -1,9 +1,9 @@
 // The command table: the single source of parsing, help screens and dispatch.
-import { LOG_LEVELS } from "../log/log.ts";
+import { LOG_LEVELS } from "../log/levels.ts";
 import { FORMAT_NAMES } from "../output/names.ts";
-import type { CommandSpec, Handler, OptionSpec, PositionalSpec } from "./spec.ts";
-import { ArgError, positiveInt } from "./spec.ts";
-import { timeArg } from "./times.ts";
+import type { CommandSpec, HelpEntry, OptionSpec, PositionalSpec } from "./spec.ts";
+import { ArgError, command, mode, positiveInt } from "./spec.ts";
+import { durationArg, timeArg } from "./times.ts";
 
 /** Long description shared by the top-level shortcuts and `op` (raw layout, as the original). */
 const OPERATIONS_DESCRIPTION = `Manage operations (list, inspect, cancel).
@@ -27,45 +27,56 @@ agent note:
     contree agent`;
 
 /** Options of `kill` and `op cancel`: one definition, shared. */
-export const CANCEL_OPTIONS: OptionSpec[] = [
+export const CANCEL_OPTIONS = [
   { flags: ["-a", "--all"], dest: "all", help: "Cancel every active operation" },
-  // The webhook server's flags: hidden so `kill --help` stays the original's text;
-  // `kill --serve --help` documents them (lib/serve/help.ts).
-  { flags: ["--serve"], dest: "serve", help: "Run the webhook server", hidden: true },
+  // Added by this program (decision 26): a preview, the prompt's switch, and --all's filters.
   {
-    flags: ["--hostname"],
-    dest: "hostname",
-    metavar: "HOST",
-    default: "127.0.0.1",
-    help: "Address to listen on",
-    hidden: true,
+    flags: ["--dry-run"],
+    dest: "dry_run",
+    help:
+      "List the operations that would be cancelled (uuid, kind, status, created_at) and cancel nothing",
   },
   {
-    flags: ["--port"],
-    dest: "port",
-    metavar: "PORT",
-    parse: portNumber,
-    default: 8787,
-    help: "Port to listen on (0: any free port)",
-    hidden: true,
+    flags: ["-y", "--yes"],
+    dest: "yes",
+    help: "Do not ask before cancelling with --all on a terminal",
   },
   {
-    flags: ["--state"],
-    dest: "state",
-    metavar: "FILE",
-    help: "SQLite file keeping answered deliveries",
-    hidden: true,
+    flags: ["-k", "--kind"],
+    dest: "kind",
+    metavar: "KIND",
+    choices: ["image_import", "instance"],
+    help: "With --all: only operations of this kind",
   },
   {
-    flags: ["--deadline"],
-    dest: "deadline",
-    metavar: "SECONDS",
-    parse: positiveSeconds,
-    default: 10,
-    help: "Answer 202 after this long and finish in the background",
-    hidden: true,
+    flags: ["--status"],
+    dest: "status",
+    metavar: "STATUS",
+    choices: ["P", "PENDING", "A", "ASSIGNED", "E", "EXECUTING"],
+    help: "With --all: only operations in this active status",
   },
-];
+  {
+    flags: ["--since"],
+    dest: "since",
+    metavar: "SINCE",
+    parse: timeArg,
+    help: "With --all: only operations created since (as ps --since)",
+  },
+  {
+    flags: ["--until"],
+    dest: "until",
+    metavar: "UNTIL",
+    parse: timeArg,
+    help: "With --all: only operations created before (as ps --until)",
+  },
+  {
+    flags: ["--older-than"],
+    dest: "older_than",
+    metavar: "DURATION",
+    parse: durationArg,
+    help: "With --all: only operations older than this (30m, 2h, 1d; --until shorthand)",
+  },
+] as const satisfies readonly OptionSpec[];
 
 /** `--port`: an integer 0-65535 (0 picks a free port). */
 function portNumber(raw: string): number {
@@ -84,21 +95,199 @@ function positiveSeconds(raw: string): number {
   return n;
 }
 
-const CANCEL_POSITIONAL: PositionalSpec = {
+const CANCEL_POSITIONALS = [{
   dest: "uuids",
   metavar: "UUID_OR_REF",
   nargs: "*",
+  references: true,
   help:
     "Operations to cancel. Accepts UUIDs and session-history references (HEAD, HEAD~N, @, @N, @-N, @+N, :N, bare N).",
-};
+}] as const satisfies readonly PositionalSpec[];
 
-/** `kill` / `op cancel`, or with `--serve` the webhook server; each module loads only when used. */
-const cancelHandler = (): Promise<Handler> =>
-  Promise.resolve(async (ctx) =>
-    ctx.args.serve
-      ? (await import("../serve/server.ts")).serve(ctx)
-      : (await import("../commands/cancel.ts")).cancel(ctx)
-  );
+// ---------------------------------------------------------------------------------------------
+// `kill --serve` / `op cancel --serve`: the webhook server. Everything about its command line is
+// declared here, once; `kill --serve --help` is generated from it and `kill --help` never shows
+// it. To add a serve-only flag, append one entry to SERVE_OPTIONS (say its default in `help`);
+// the handler (lib/serve/server.ts) then receives it typed in `ctx.args`. To document a new
+// environment variable, append one `{ name, help }` entry to SERVE_ENV.
+// ---------------------------------------------------------------------------------------------
+
+/** The flags of `--serve` (its switch first). */
+export const SERVE_OPTIONS = [
+  {
+    flags: ["--serve"],
+    dest: "serve",
+    help: "Run the webhook server instead of cancelling UUIDs",
+  },
+  {
+    flags: ["--hostname"],
+    dest: "hostname",
+    metavar: "HOST",
+    default: "127.0.0.1",
+    help: "Address to listen on (default: 127.0.0.1)",
+  },
+  {
+    flags: ["--port"],
+    dest: "port",
+    metavar: "PORT",
+    parse: portNumber,
+    default: 8787,
+    help:
+      "Port to listen on; 0 picks a free one (default: 8787). The chosen address is logged on stderr at start.",
+  },
+  {
+    flags: ["--state"],
+    dest: "state",
+    metavar: "FILE",
+    help:
+      "SQLite file that keeps answered deliveries, so a retried delivery is not acted on again after a restart (default: in memory only)",
+  },
+  {
+    flags: ["--deadline"],
+    dest: "deadline",
+    metavar: "SECONDS",
+    parse: positiveSeconds,
+    default: 10,
+    help: "Answer 202 and finish in the background when the cancels take longer (default: 10)",
+  },
+  {
+    flags: ["--trust-proxy"],
+    dest: "trustProxy",
+    metavar: "CIDR[,CIDR]",
+    help:
+      "Take the client address (rate limit, logs) from X-Forwarded-For when the connection comes from these networks (default: never)",
+  },
+] as const satisfies readonly OptionSpec[];
+
+/** The environment variables `--serve` reads, as its help lists them. */
+export const SERVE_ENV: readonly HelpEntry[] = [
+  {
+    name: "CONTREE_WEBHOOK_SECRET",
+    help:
+      "Signing secrets, space-separated (required) unless another sender's secret below is set: whsec_<base64> for Standard Webhooks, any other value (16 bytes or more) is a GitHub secret",
+  },
+  {
+    name: "CONTREE_SLACK_SIGNING_SECRET",
+    help: "Slack app signing secret(s), space-separated: enables Slack slash commands",
+  },
+  {
+    name: "CONTREE_WEBHOOK_BEARER",
+    help: "Bearer token (16 bytes or more) of Alertmanager and Grafana deliveries: enables alerts",
+  },
+  {
+    name: "CONTREE_GRAFANA_SECRET",
+    help: "Grafana HMAC signature secret(s), space-separated (X-Grafana-Alerting-Signature)",
+  },
+  { name: "CONTREE_WEBHOOK_READ_TOKEN", help: "Bearer token for GET /v1/cancel/{id}" },
+  {
+    name: "<VARIABLE>_FILE",
+    help:
+      "Each secret variable above may instead name a file holding it (CONTREE_WEBHOOK_SECRET_FILE, ...)",
+  },
+  {
+    name: "CONTREE_SLACK_RESPONSE_URL_PREFIX",
+    help:
+      "Only Slack response_urls under this prefix are POSTed to (default: https://hooks.slack.com/)",
+  },
+  {
+    name: "CONTREE_WEBHOOK_RATE",
+    help:
+      "Requests per second per source on /v1/* (default: 10, burst twice that; 0 turns the limit off)",
+  },
+  {
+    name: "CONTREE_WEBHOOK_UPSTREAM",
+    help: "API requests in flight, all deliveries (default: 32)",
+  },
+  {
+    name: "CONTREE_WEBHOOK_GRACE",
+    help: "Seconds to finish in-flight cancels on SIGINT or SIGTERM (default: 30)",
+  },
+  { name: "CONTREE_CONCURRENCY", help: "DELETEs in flight for one delivery (default: 8)" },
+  {
+    name: "CONTREE_WEBHOOK_RETRY_FOR",
+    help:
+      "Seconds a delivery answered 202 is retried in the background, from its arrival (default: 3600)",
+  },
+  {
+    name: "CONTREE_WEBHOOK_STORE_BYTES",
+    help: "Bytes of delivery records kept; the oldest finished ones go first (default: 67108864)",
+  },
+  {
+    name: "CONTREE_WEBHOOK_HEADER_TIMEOUT",
+    help:
+      "Seconds a connection has to send a complete request head, else it is closed (default: 10)",
+  },
+  {
+    name: "CONTREE_WEBHOOK_IDLE_TIMEOUT",
+    help: "Seconds a kept-alive connection may stay idle after a response (default: 5)",
+  },
+  {
+    name: "CONTREE_WEBHOOK_REQUEST_TIMEOUT",
+    help:
+      "Seconds from a request head to the end of its response (default: 60, or --deadline + 10)",
+  },
+  {
+    name: "CONTREE_WEBHOOK_MAX_CONNECTIONS",
+    help:
+      "Open connections at most; at the cap the oldest one without a request in flight is closed (default: 10000, lowered by itself below the open-files limit when that is reached first)",
+  },
+];
+
+/** The HTTP endpoints of `--serve`, as its help lists them. */
+export const SERVE_ENDPOINTS: readonly HelpEntry[] = [
+  {
+    name: "POST /v1/cancel",
+    help:
+      '{"uuids": ["<uuid>", ...]} or {"all": true, "kind": "instance"} signed with Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature) or GitHub (X-Hub-Signature-256, X-GitHub-Delivery); Content-Type: application/json. The sender is recognised by its headers:',
+  },
+  {
+    name: "  GitHub",
+    help:
+      "X-GitHub-Event: ping answers pong, repository_dispatch with client_payload {uuids|all|kind} cancels, other events are ignored (202); JSON or form (payload=)",
+  },
+  {
+    name: "  Slack",
+    help:
+      "X-Slack-Signature: slash command text 'UUID...' or 'all [kind]', answered with an ephemeral message; a slow cancel's result goes to response_url",
+  },
+  {
+    name: "  Alertmanager",
+    help:
+      "Authorization: Bearer $CONTREE_WEBHOOK_BEARER (Grafana too, or X-Grafana-Alerting-Signature): firing alerts labelled contree_uuid=<uuid> or contree_cancel=all [contree_kind=<kind>]",
+  },
+  {
+    name: "GET  /v1/cancel/{id}",
+    help:
+      "result of a delivery (signed over its path, or Authorization: Bearer $CONTREE_WEBHOOK_READ_TOKEN)",
+  },
+  { name: "GET  /healthz", help: "liveness, no auth" },
+  {
+    name: "GET  /readyz",
+    help: "200 when the API answers (checked at most every 5 s) and the store takes writes",
+  },
+  { name: "GET  /metrics", help: "Prometheus text" },
+];
+
+/** The `--serve` mode of a cancel command named `usageName` (`kill`, `operation cancel`). */
+function serveMode(usageName: string): CommandSpec {
+  return mode({ options: CANCEL_OPTIONS, positionals: CANCEL_POSITIONALS }, {
+    name: "serve",
+    usageName: `${usageName} --serve`,
+    summary: "Run the webhook server",
+    description:
+      `Run a webhook server that cancels operations when a signed request arrives. It uses the same cancel code, profile, token and URL as \`contree ${usageName}\`.`,
+    modeSwitch: "serve",
+    options: SERVE_OPTIONS,
+    sections: [
+      { title: "endpoints", entries: SERVE_ENDPOINTS },
+      { title: "environment variables", entries: SERVE_ENV },
+    ],
+    epilog: "Access logs are JSON lines on stderr, one per request (-L warning hides them).",
+    // The server is loaded only when it runs: plain commands and every help screen skip Hono.
+    handler: () => import("../serve/server.ts").then((m) => m.serve),
+    ownsSignals: true,
+  });
+}
 
 const STATUS_CHOICES = [
   "P",
@@ -116,7 +305,7 @@ const STATUS_CHOICES = [
 ];
 
 /** Options of `ps` and `op list`: one definition, shared. */
-export const LIST_OPTIONS: OptionSpec[] = [
+export const LIST_OPTIONS = [
   { flags: ["-q", "--quiet"], dest: "quiet", help: "Only show UUIDs, useful for scripting" },
   {
     flags: ["-a", "--all"],
@@ -160,31 +349,28 @@ export const LIST_OPTIONS: OptionSpec[] = [
     default: 1000,
     help: "Show at most this many operations, useful for --all with large history (default: 1000)",
   },
-];
-
-const listHandler = () => import("../commands/list.ts").then((m) => m.list);
+] as const satisfies readonly OptionSpec[];
 
 /** Options of `show` and `op show`. */
-export const SHOW_OPTIONS: OptionSpec[] = [
+export const SHOW_OPTIONS = [
   {
     flags: ["--raw"],
     dest: "raw",
     help:
       "Print each operation's full server payload as JSONL (one JSON object per line) to stdout, verbatim. Skips formatter routing and derived columns; streams cleanly into `jq -c`. Useful for debugging or for fields the table view omits.",
   },
-];
+] as const satisfies readonly OptionSpec[];
 
-const SHOW_POSITIONAL: PositionalSpec = {
+const SHOW_POSITIONALS = [{
   dest: "uuids",
   metavar: "UUID_OR_REF",
   nargs: "+",
   help:
     "Operations to inspect. Accepts UUIDs and session-history references: @ or HEAD for the active branch tip, @N for an absolute history id, @-N or HEAD~N for N steps back, @+N for N steps forward.",
-};
+  references: true,
+}] as const satisfies readonly PositionalSpec[];
 
-const showHandler = () => import("../commands/show.ts").then((m) => m.show);
-
-const opCancel: CommandSpec = {
+const opCancel = command({
   name: "cancel",
   aliases: ["kill", "k"],
   usageName: "operation cancel",
@@ -194,11 +380,12 @@ const opCancel: CommandSpec = {
   epilog:
     "for coding agents: mutating command pass UUIDs to cancel specific operations or --all for everything",
   options: CANCEL_OPTIONS,
-  positionals: [CANCEL_POSITIONAL],
-  handler: cancelHandler,
-};
+  positionals: CANCEL_POSITIONALS,
+  modes: [serveMode("operation cancel")],
+  handler: () => import("../commands/cancel.ts").then((m) => m.cancel),
+});
 
-const opList: CommandSpec = {
+const opList = command({
   name: "list",
   aliases: ["ls"],
   usageName: "operation list",
@@ -207,10 +394,10 @@ const opList: CommandSpec = {
   epilog: "for coding agents: read-only command",
   options: LIST_OPTIONS,
   positionals: [],
-  handler: listHandler,
-};
+  handler: () => import("../commands/list.ts").then((m) => m.list),
+});
 
-const opShow: CommandSpec = {
+const opShow = command({
   name: "show",
   aliases: ["sh"],
   usageName: "operation show",
@@ -220,11 +407,11 @@ const opShow: CommandSpec = {
   epilog:
     "for coding agents: read-only command accepts multiple UUIDs; each rendered as its own row",
   options: SHOW_OPTIONS,
-  positionals: [SHOW_POSITIONAL],
-  handler: showHandler,
-};
+  positionals: SHOW_POSITIONALS,
+  handler: () => import("../commands/show.ts").then((m) => m.show),
+});
 
-const opWait: CommandSpec = {
+const opWait = command({
   name: "wait",
   aliases: ["w"],
   usageName: "operation wait",
@@ -251,9 +438,10 @@ const opWait: CommandSpec = {
     nargs: "*",
     help:
       "Operations to wait for. Accepts UUIDs and session-history references (HEAD, HEAD~N, @, @N, @-N, @+N, :N, bare N).",
+    references: true,
   }],
   handler: () => import("../commands/wait.ts").then((m) => m.wait),
-};
+});
 
 /** Topics of `contree agent`: `all` plus one per manual section. */
 export const AGENT_TOPICS = [
@@ -269,7 +457,7 @@ export const AGENT_TOPICS = [
   "wait",
 ];
 
-const agent: CommandSpec = {
+const agent = command({
   name: "agent",
   aliases: ["man"],
   usageName: "agent",
@@ -289,7 +477,29 @@ const agent: CommandSpec = {
   }],
   handler: () => import("../commands/agent.ts").then((m) => m.agent),
   local: true,
-};
+});
+
+/** `contree completions SHELL`: a completion script generated from this table. */
+const completions = command({
+  name: "completions",
+  usageName: "completions",
+  summary: "Print a shell completion script (bash, zsh, fish)",
+  description:
+    "Print the completion script for SHELL on stdout: commands, aliases, flags, format names and status letters, generated from this program's command table. See README (Shell completions) for where to put it.",
+  epilog:
+    "examples:\n  contree completions bash > ~/.local/share/bash-completion/completions/contree\n  contree completions zsh > ~/.zfunc/_contree\n  contree completions fish > ~/.config/fish/completions/contree.fish",
+  epilogStyle: "raw",
+  options: [],
+  positionals: [{
+    dest: "shell",
+    metavar: "SHELL",
+    nargs: "?",
+    choices: ["bash", "zsh", "fish"],
+    help: "bash, zsh or fish",
+  }],
+  handler: () => import("../commands/completions.ts").then((m) => m.completions),
+  local: true,
+});
 
 const shortcut = { descriptionStyle: "raw", epilogStyle: "raw" } as const;
 
@@ -318,6 +528,9 @@ for coding agents (required bootstrap):
 environment variables:
   CONTREE_HOME             Config directory (default: $XDG_CONFIG_HOME/contree)
   CONTREE_PROFILE          Active config profile (overrides the file's default)
+  CONTREE_URL              API base URL (flag -u > this > profile; no auth.ini needed)
+  CONTREE_TOKEN            API token (flag --token > this > profile)
+  CONTREE_TOKEN_FILE       File holding the API token (a mounted secret)
   CONTREE_SESSION          Session key for history references (or -S/--session)
   CONTREE_SESSION_DB       Path to session SQLite database
   CONTREE_CONCURRENCY      Requests in flight for bulk commands (default: 8)
@@ -404,6 +617,7 @@ environment variables:
         name: "kill",
         aliases: [],
         usageName: "kill",
+        modes: [serveMode("kill")],
         summary: "Cancel operations (alias for `operation cancel`)",
         description: OPERATIONS_DESCRIPTION,
         epilog: OPERATIONS_EPILOG,
@@ -431,7 +645,12 @@ environment variables:
         subcommands: { dest: "operation_action", commands: [opList, opShow, opCancel, opWait] },
       },
       agent,
+      completions,
     ],
+    unknown: (word) =>
+      NOT_IMPLEMENTED.includes(word)
+        ? `'${word}' is a command of the original contree CLI that this program does not implement (available: ps, kill, show, operation, agent, completions)`
+        : undefined,
   },
 };
 

@@ -73,14 +73,23 @@ function posUsage(p: PositionalSpec): string {
 }
 
 function visibleOptions(spec: CommandSpec): OptionSpec[] {
-  return [HELP_OPTION, ...spec.options.filter((o) => !o.hidden)];
+  // A command lists its modes' switches (`--serve`) after its own flags; the modes' other flags
+  // stay on the mode's own screen.
+  const switches = (spec.modes ?? []).flatMap((m) =>
+    m.options.filter((o) => o.dest === m.modeSwitch && !o.hidden)
+  );
+  return [HELP_OPTION, ...spec.options.filter((o) => !o.hidden), ...switches];
 }
 
 /** The usage block, wrapped as argparse wraps it (optionals first, positionals on new lines). */
 export function formatUsage(spec: CommandSpec, width: number): string {
   const prog = `${PROG}${spec.usageName ? ` ${spec.usageName}` : ""}`;
   const prefix = "usage: ";
-  const optParts = visibleOptions(spec).map(optUsage);
+  // A mode's usage starts `contree kill --serve`: its switch is in the name, and like the
+  // original's server screen it leaves out -h.
+  const optParts = spec.modeSwitch === undefined
+    ? visibleOptions(spec).map(optUsage)
+    : spec.options.filter((o) => !o.hidden && o.dest !== spec.modeSwitch).map(optUsage);
   const posParts = spec.positionals.map(posUsage);
   if (spec.subcommands) {
     const names = spec.subcommands.commands.flatMap((c) => [c.name, ...c.aliases ?? []]);
@@ -187,13 +196,36 @@ export function formatHelp(spec: CommandSpec, columns?: number): string {
     sections.push(`positional arguments:\n${formatEntries(positional, helpPosition, width)}`);
   }
   sections.push(`options:\n${formatEntries(options, helpPosition, width)}`);
+  for (const section of spec.sections ?? []) {
+    const entries = section.entries.map((e) => ({ invocation: e.name, help: e.help, indent: 2 }));
+    const position = Math.min(
+      Math.max(...entries.map((e) => e.invocation.length + e.indent)) + 2,
+      maxHelpPosition,
+    );
+    sections.push(`${section.title}:\n${formatEntries(entries, position, width)}`);
+  }
   if (spec.epilog) sections.push(fillText(spec.epilog, spec.epilogStyle, width));
   return sections.map((s) => s.replace(/\n+$/, "")).join("\n\n") + "\n";
 }
 
-/** A usage error screen: usage, then `<prog>: error: <message>`. */
-export function formatUsageError(spec: CommandSpec, message: string, columns?: number): string {
+/**
+ * A usage error screen: usage (unless `bare`), then `<prog>: error: <message>`.
+ *
+ * @example
+ * ```ts
+ * import { ROOT } from "./commands.ts";
+ * formatUsageError(ROOT, "'use' is not implemented", 80, true);
+ * // "contree: error: 'use' is not implemented\n"
+ * ```
+ */
+export function formatUsageError(
+  spec: CommandSpec,
+  message: string,
+  columns?: number,
+  bare = false,
+): string {
   const prog = `${PROG}${spec.usageName ? ` ${spec.usageName}` : ""}`;
+  const usage = bare ? "" : formatUsage(spec, helpWidth(columns));
   // The message quotes argv: control characters are shown escaped, never sent to the terminal.
-  return `${formatUsage(spec, helpWidth(columns))}${prog}: error: ${escapeControl(message)}\n`;
+  return `${usage}${prog}: error: ${escapeControl(message)}\n`;
 }

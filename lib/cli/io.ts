@@ -1,3 +1,5 @@
+import type { Reader } from "./stdin.ts";
+
 /** A text sink: stdout, stderr, or a buffer in tests. Writes are synchronous so nothing is lost on exit. */
 export interface Writer {
   /** Writes `text` completely before returning. */
@@ -50,4 +52,29 @@ export interface Io {
   fetch: typeof fetch;
   /** The working directory (it names the derived session key). */
   cwd: string;
+  /** Standard input (`kill -`, the `kill --all` prompt); absent means empty, not a terminal. */
+  stdin?: Reader;
+  /**
+   * Terminal width for help and the table: `$COLUMNS`, else the console's when stdout is a
+   * terminal; read once by the entry point (undefined: unknown, 80 for help).
+   */
+  columns?: number;
+}
+
+/** Exit status after Ctrl-C (128 + SIGINT). */
+export const EXIT_INTERRUPTED = 130;
+
+/** Outside-world hooks that only the real entry point provides. */
+export interface RunOptions {
+  /** Terminal width for help wrapping (default: `io.columns`). */
+  columns?: number;
+  /** Subscribes to Ctrl-C; returns an unsubscribe function. */
+  onInterrupt?: (listener: () => void) => () => void;
+  /**
+   * Subscribes to SIGTERM, which plain commands treat exactly like Ctrl-C (a command that owns
+   * its signals, such as `kill --serve`, is not subscribed); returns an unsubscribe function.
+   */
+  onTerminate?: (listener: () => void) => () => void;
+  /** Ends the process at once (a second Ctrl-C). */
+  exit?: (code: number) => never;
 }

@@ -9,9 +9,13 @@ export type ParseResult =
     /** Values per command in `path`, same indexes. */
     values: Record<string, unknown>[];
   }
-  /** An immediate flag (`-h`, `-v`) was seen: show help or the version and stop. */
+  /**
+   * An immediate flag (`-h`, `-v`) was seen: show help or the version and stop. `command` is the
+   * one whose help to show: a mode (`kill --serve`) when its switch is among the command's args.
+   */
   | { kind: "immediate"; option: OptionSpec; command: CommandSpec }
-  | { kind: "error"; command: CommandSpec; message: string };
+  /** A usage error; `bare` errors are shown without the usage block. */
+  | { kind: "error"; command: CommandSpec; message: string; bare?: boolean };
 
 const NEGATIVE_NUMBER = /^-\d+$|^-\d*\.\d+$/;
 
@@ -29,9 +33,29 @@ export function argName(a: OptionSpec | PositionalSpec): string {
   return a.metavar ?? a.dest;
 }
 
+/** A command's own options, then those of its modes (hidden from its help, accepted here). */
+function allOptions(spec: CommandSpec): readonly OptionSpec[] {
+  if (!spec.modes) return spec.options;
+  return [...spec.options, ...spec.modes.flatMap((m) => m.options)];
+}
+
+/** The mode whose switch is set in `values`, if any. */
+function chosenMode(spec: CommandSpec, values: Record<string, unknown>): CommandSpec | undefined {
+  return spec.modes?.find((m) => m.modeSwitch !== undefined && values[m.modeSwitch] === true);
+}
+
+/** The mode whose switch flag is among `args` (before any `--`), for `kill --help --serve`. */
+function modeInArgs(spec: CommandSpec, args: readonly string[]): CommandSpec | undefined {
+  const end = args.indexOf("--");
+  const own = end < 0 ? args : args.slice(0, end);
+  return spec.modes?.find((m) =>
+    m.options.some((o) => o.dest === m.modeSwitch && o.flags.some((f) => own.includes(f)))
+  );
+}
+
 function defaults(spec: CommandSpec): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const o of spec.options) out[o.dest] = o.default ?? (o.metavar ? undefined : false);
+  for (const o of allOptions(spec)) out[o.dest] = o.default ?? (o.metavar ? undefined : false);
   for (const p of spec.positionals) out[p.dest] = p.default ?? (p.nargs === "?" ? undefined : []);
   return out;
 }
@@ -40,7 +64,7 @@ function findOption(
   spec: CommandSpec,
   flag: string,
 ): OptionSpec | { ambiguous: string[] } | undefined {
-  const options = [HELP_OPTION, ...spec.options];
+  const options = [HELP_OPTION, ...allOptions(spec)];
   const exact = options.find((o) => o.flags.includes(flag));
   if (exact || !flag.startsWith("--")) return exact;
   // argparse accepts unique prefixes of long options (`--al` for `--all`).
@@ -64,7 +88,10 @@ function convert(opt: OptionSpec | PositionalSpec, raw: string): unknown {
     try {
       return opt.parse(raw);
     } catch (e) {
-      if (e instanceof ArgError) throw new ArgError(`argument ${argName(opt)}: ${e.message}`);
+      // RangeError: a value converter outside the CLI (a date out of range) refusing the text.
+      if (e instanceof ArgError || e instanceof RangeError) {
+        throw new ArgError(`argument ${argName(opt)}: ${e.message}`);
+      }
       throw e;
     }
   }
@@ -99,6 +126,10 @@ export function parseArgv(root: CommandSpec, argv: string[]): ParseResult {
           if (spec.subcommands) {
             sub = spec.subcommands.commands.find((c) => c.name === arg || c.aliases?.includes(arg));
             if (!sub) {
+              const bare = spec.subcommands.unknown?.(arg);
+              if (bare !== undefined) {
+                return { kind: "error", command: spec, message: bare, bare: true };
+              }
               const names = spec.subcommands.commands.flatMap((c) => [c.name, ...c.aliases ?? []]);
               throw new ArgError(
                 `argument ${spec.subcommands.dest}: invalid choice: '${arg}' (choose from ${
@@ -131,7 +162,12 @@ export function parseArgv(root: CommandSpec, argv: string[]): ParseResult {
           extras.push(arg);
           continue;
         }
-        if (found.immediate) return { kind: "immediate", option: found, command: spec };
+        if (found.immediate) {
+          const shown = found.dest === "help"
+            ? chosenMode(spec, v) ?? modeInArgs(spec, args.slice(i)) ?? spec
+            : spec;
+          return { kind: "immediate", option: found, command: shown };
+        }
         if (!found.metavar) {
           if (attached !== undefined && eq > 0) {
             throw new ArgError(
@@ -179,6 +215,9 @@ export function parseArgv(root: CommandSpec, argv: string[]): ParseResult {
   if (extras.length) {
     return { kind: "error", command: root, message: `unrecognized arguments: ${extras.join(" ")}` };
   }
+  // A mode (`kill --serve`) runs in place of its command, with the command's values.
+  const mode = chosenMode(path[path.length - 1], values[values.length - 1]);
+  if (mode) path[path.length - 1] = mode;
   return { kind: "run", path, values };
 }
 

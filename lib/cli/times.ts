@@ -1,6 +1,5 @@
 // `--since`/`--until` values (spec §4.2, decisions.md §21: the original's lenient parser): an
 // absolute date, a time of day, or an interval back from now, always to a UTC instant.
-import { ArgError } from "./spec.ts";
 
 const UNITS: Record<string, number> = {
   s: 1,
@@ -19,13 +18,13 @@ function isLeap(y: number): boolean {
 
 /** Python `datetime(...)`'s range checks and wording. */
 function checkDate(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): void {
-  if (y < 1 || y > 9999) throw new ArgError(`year ${y} is out of range`);
-  if (mo < 1 || mo > 12) throw new ArgError("month must be in 1..12");
+  if (y < 1 || y > 9999) throw new RangeError(`year ${y} is out of range`);
+  if (mo < 1 || mo > 12) throw new RangeError("month must be in 1..12");
   const max = mo === 2 && !isLeap(y) ? 28 : DAYS[mo - 1];
-  if (d < 1 || d > max) throw new ArgError("day is out of range for month");
-  if (h > 23) throw new ArgError("hour must be in 0..23");
-  if (mi > 59) throw new ArgError("minute must be in 0..59");
-  if (s > 59) throw new ArgError("second must be in 0..59");
+  if (d < 1 || d > max) throw new RangeError("day is out of range for month");
+  if (h > 23) throw new RangeError("hour must be in 0..23");
+  if (mi > 59) throw new RangeError("minute must be in 0..59");
+  if (s > 59) throw new RangeError("second must be in 0..59");
 }
 
 function utc(y: number, mo: number, d: number, h: number, mi: number, s: number): Date {
@@ -59,12 +58,14 @@ const ABSOLUTE =
 
 /**
  * Parses a `--since`/`--until` value to a UTC instant, or undefined for an empty value.
- * Throws {@link ArgError} (a usage error) on an impossible date or time.
+ * Throws a `RangeError` (the command line shows it as a usage error) on an impossible date or
+ * time.
  *
  * @example
  * ```ts
+ * const now = new Date("2025-06-01T12:00:00Z");
  * parseTimeArg("2025/1/2");       // Date 2025-01-02T00:00:00Z
- * parseTimeArg("1h30m", now);     // now − 5400 s
+ * parseTimeArg("1h30m", now);     // now − 5400 s: 2025-06-01T10:30:00Z
  * ```
  */
 export function parseTimeArg(raw: string, now: Date = new Date()): Date | undefined {
@@ -89,7 +90,7 @@ export function parseTimeArg(raw: string, now: Date = new Date()): Date | undefi
     seconds += Number(m[1]) * (UNITS[m[2]] ?? 1);
   }
   const date = new Date(now.getTime() - seconds * 1000);
-  if (!(date.getUTCFullYear() >= 1)) throw new ArgError("date value out of range");
+  if (!(date.getUTCFullYear() >= 1)) throw new RangeError("date value out of range");
   return date;
 }
 
@@ -97,4 +98,21 @@ export function parseTimeArg(raw: string, now: Date = new Date()): Date | undefi
 export function timeArg(raw: string): string | undefined {
   const date = parseTimeArg(raw);
   return date && isoZ(date);
+}
+
+/**
+ * The option parser for `kill --older-than`: an interval only (bare seconds or a sum of
+ * `<n>[smhdMy]`, as `--since`/`--until` intervals), returned as the instant that long ago, sent
+ * as `until`. Dates are refused: `--until` takes those.
+ *
+ * @example
+ * ```ts
+ * durationArg("2h"); // the ISO-8601 UTC instant two hours ago
+ * ```
+ */
+export function durationArg(raw: string): string {
+  if (!/^\s*(?:\d+[smhdMy]?)+\s*$/.test(raw)) {
+    throw new RangeError(`invalid duration: '${raw}' (use e.g. 90, 30m, 2h, 1d12h)`);
+  }
+  return isoZ(parseTimeArg(raw)!);
 }

@@ -5,8 +5,11 @@ import { formatterFor } from "../output/cli.ts";
 
 /** One section of the manual; `topic` is its `contree agent TOPIC` key. */
 export interface ManualSection {
+  /** The `contree agent TOPIC` key. */
   topic: string;
+  /** The section heading. */
   title: string;
+  /** The section text. */
   body: string;
 }
 
@@ -105,7 +108,16 @@ Sends DELETE /v1/operations/UUID for each operation. Logs "Cancelled operation U
 finished answers 409, an unknown one 404) and carries on with the rest; exit 1 if any
 failed. --all cancels every PENDING, ASSIGNED and EXECUTING operation of the project, not
 only yours: list first (contree ps -a) and prefer explicit UUIDs. Nothing is written to
-stdout. Ctrl-C stops issuing new cancellations, logs which were not cancelled, exit 130.`,
+stdout with the default format. Ctrl-C stops issuing new cancellations, logs which were
+not cancelled, exit 130.
+
+Safety and scripting: --dry-run prints the targets (uuid, kind, status, created_at) and
+sends no DELETE. --all takes filters, as ps: -k/--kind, --status P|A|E, --since, --until,
+--older-than 2h (filters without --all: exit 2). On a terminal --all asks "[y/N]" first;
+-y/--yes skips it (scripts are never asked). "-" reads UUIDs from stdin (also show -, op
+wait -): contree -f json ps -a -k instance | jq -r .uuid | contree kill -. With -f json
+(or any format but default) stdout gets one row per operation: uuid, outcome (cancelled,
+not_found, already_finished, failed, in_flight, not_attempted), error.`,
   },
   {
     topic: "references",
@@ -152,10 +164,10 @@ Recipes (jq):
     body: `0     success
 1     an API or network error, a failed fetch/cancel for some UUID, an invalid reference,
       a configuration problem, malformed data from the server; op wait: an operation
-      finished non-SUCCESS or the timeout passed
+      finished non-SUCCESS or the timeout passed; kill --all answered "no" at the prompt
 N     op wait: the highest non-zero sandbox exit code among finished operations
 2     usage error (unknown flag, bad value such as --timeout 0 or --since 86400), with
-      usage and "contree CMD: error: ..." on stderr
+      usage and "contree CMD: error: ..." on stderr; kill filters without --all
 130   interrupted with Ctrl-C ("[ERROR] User interrupted")
 Network failures and 5xx answers are retried (1, 2, 4, 5, 10, 10, 10 s, a WARNING before
 each); 4xx answers are not.`,
@@ -178,6 +190,12 @@ export function manualSections(topic = "all"): ManualSection[] {
   return topic === "all" ? [...MANUAL] : MANUAL.filter((s) => s.topic === topic);
 }
 
+/** Arguments of `agent`, as the command table parses them. */
+export interface AgentArgs {
+  /** A section's topic, or `all`. */
+  topic: string;
+}
+
 /** The manual as text: title, `=` rule, then each section's title, `-` rule and body. */
 export function renderManual(topic = "all"): string {
   const parts = [MANUAL_TITLE, "=".repeat(MANUAL_TITLE.length)];
@@ -188,9 +206,9 @@ export function renderManual(topic = "all"): string {
 }
 
 /** The `agent` / `man` handler. */
-export function agent(ctx: CommandContext): Promise<number> {
-  const topic = (ctx.args.topic as string | undefined) ?? "all";
-  const format = ctx.globals.output_format as string;
+export function agent(ctx: CommandContext<AgentArgs>): Promise<number> {
+  const topic = ctx.args.topic;
+  const format = ctx.globals.output_format;
   if (format === "default") {
     ctx.io.stdout.write(renderManual(topic));
     return Promise.resolve(0);

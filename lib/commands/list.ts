@@ -23,18 +23,36 @@ export function statusFilter(status: string | undefined, all: boolean): string |
   return all ? undefined : "EXECUTING";
 }
 
+/** Arguments of `ps` / `op list`, as the command table parses them. */
+export interface ListArgs {
+  /** `-q`: UUIDs only. */
+  quiet: boolean;
+  /** `-a`: every status. */
+  all: boolean;
+  /** `--status`, a word or its letter. */
+  status?: string;
+  /** `-k/--kind`. */
+  kind?: string;
+  /** `--since`, already an ISO-8601 UTC instant. */
+  since?: string;
+  /** `--until`, already an ISO-8601 UTC instant. */
+  until?: string;
+  /** `-M/--show-max`. */
+  show_max: number;
+}
+
 /** The `ps` / `op list` handler. */
-export async function list(ctx: CommandContext): Promise<number> {
+export async function list(ctx: CommandContext<ListArgs>): Promise<number> {
   const { args, io } = ctx;
-  const showMax = args.show_max as number;
-  const quiet = Boolean(args.quiet);
+  const showMax = args.show_max;
+  const quiet = args.quiet;
   const pages = listOperations(ctx.client, {
-    status: statusFilter(args.status as string | undefined, Boolean(args.all)),
-    kind: args.kind as string | undefined,
-    since: args.since as string | undefined,
-    until: args.until as string | undefined,
+    status: statusFilter(args.status, args.all),
+    kind: args.kind,
+    since: args.since,
+    until: args.until,
   }, { limit: showMax, concurrency: concurrencyFromEnv(io.env) });
-  const formatter = formatterFor(ctx.globals.output_format as string, io, { tail: ["error"] });
+  const formatter = formatterFor(ctx.globals.output_format, io, { tail: ["error"] });
   let printed = 0;
   let truncated = false;
   let uuids = ""; // -q output of the current page

@@ -1,8 +1,13 @@
 // `contree show`, `op show`, `op sh`: one row per operation, terminal results cached on disk.
 import type { Client } from "../api/client.ts";
 import { ApiError, ResponseError } from "../api/errors.ts";
-import { type Operation, TERMINAL_STATUSES } from "../api/operations.ts";
-import { fetchOperation } from "../api/pages.ts";
+import {
+  fetchOperation,
+  isObject,
+  isOperation,
+  isTerminal,
+  type Operation,
+} from "../api/operations.ts";
 import { openOperationCache, type OperationCache } from "../session/cache.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import { contreeHome } from "../config/config.ts";
@@ -10,9 +15,6 @@ import { log } from "../log/log.ts";
 import { formatterFor } from "../output/cli.ts";
 import { dumps } from "../output/pyjson.ts";
 import { Interrupted } from "../ops/interrupted.ts";
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === "object" && !Array.isArray(v);
 
 /**
  * A stream object `{value, encoding, truncated}` as text (spec §1.6); bad base64 throws.
@@ -28,13 +30,12 @@ export function decodeStream(stream: unknown, what = "stream"): string {
   if (stream.encoding !== "base64") return stream.value;
   // Like Python's non-validating b64decode: characters outside the alphabet are ignored.
   const clean = stream.value.replace(/[^A-Za-z0-9+/=]/g, "");
-  let binary: string;
+  let bytes: Uint8Array;
   try {
-    binary = atob(clean);
+    bytes = Uint8Array.fromBase64(clean);
   } catch {
     throw new ResponseError(`Invalid base64 in ${what}: Incorrect padding`);
   }
-  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
   return new TextDecoder().decode(bytes);
 }
 
@@ -100,18 +101,25 @@ export async function showOperation(
   cache?: OperationCache,
 ): Promise<Operation> {
   const cached = cache?.get(uuid);
-  if (cached) return cached as Operation;
+  if (isOperation(cached)) return cached;
   const op = await fetchOperation(client, uuid);
-  if ((TERMINAL_STATUSES as readonly unknown[]).includes(op.status)) cache?.put(uuid, op);
+  if (isTerminal(op.status)) cache?.put(uuid, op);
   return op;
 }
 
+/** Arguments of `show` / `op show`, as the command table parses them. */
+export interface ShowArgs {
+  /** `--raw`: each payload as one JSON line. */
+  raw: boolean;
+  /** The operations, already resolved from references to UUIDs. */
+  uuids: string[];
+}
+
 /** The `show` / `op show` handler. */
-export async function show(ctx: CommandContext): Promise<number> {
+export async function show(ctx: CommandContext<ShowArgs>): Promise<number> {
   const { io } = ctx;
-  const uuids = ctx.args.uuids as string[];
-  const format = ctx.globals.output_format as string;
-  const raw = Boolean(ctx.args.raw);
+  const { uuids, raw } = ctx.args;
+  const format = ctx.globals.output_format;
   const streams = format === "default" || format === "json" || format === "json-pretty";
   // In JSON the decoded output goes into the row, so the document stays valid (decisions.md §7).
   const inRow = format === "json" || format === "json-pretty";

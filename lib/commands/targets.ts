@@ -28,6 +28,14 @@ export function distinctUuids(uuids: readonly string[]): string[] {
   return [...seen];
 }
 
+/** What a bulk command (`kill`, `op wait`) is told to act on. */
+export interface TargetArgs {
+  /** `-a/--all`: every active operation. */
+  all: boolean;
+  /** The operations named, already resolved from references to UUIDs. */
+  uuids: string[];
+}
+
 /**
  * The operations a bulk command (`kill`, `op wait`) acts on: the resolved UUIDs (canonical, each
  * once), or with `--all` every active one (explicit UUIDs then ignored with a warning). Returns
@@ -35,10 +43,13 @@ export function distinctUuids(uuids: readonly string[]): string[] {
  * `verb` fills the original's wording: "cancel" or "wait for".
  */
 export async function targetUuids(
-  ctx: CommandContext,
+  ctx: CommandContext<TargetArgs>,
   verb: "cancel" | "wait for",
+  /** The `--all` listing (default: every active operation; `kill` passes its filtered one). */
+  listAll: (signal: AbortSignal) => Promise<string[]> = (signal) =>
+    listActiveUuids(ctx.client, { signal }),
 ): Promise<string[] | number> {
-  const explicit = ctx.args.uuids as string[];
+  const explicit = ctx.args.uuids;
   if (!ctx.args.all) {
     if (explicit.length) return distinctUuids(explicit);
     log.error("Provide at least one UUID, or use --all");
@@ -46,7 +57,7 @@ export async function targetUuids(
   }
   const doing = verb === "cancel" ? "cancelling" : "waiting for";
   if (explicit.length) log.warning(`--all overrides explicit UUIDs; ${doing} all active`);
-  const uuids = await listActiveUuids(ctx.client, { signal: ctx.interrupt });
+  const uuids = await listAll(ctx.interrupt);
   if (uuids.length) return uuids;
   log.info(`No active operations to ${verb}`);
   return 0;

@@ -1,8 +1,7 @@
 // `contree op wait` / `op w`: poll operations until each reaches a terminal status (spec §4.4).
 import type { Client } from "../api/client.ts";
 import { ApiError } from "../api/errors.ts";
-import { type Operation, TERMINAL_STATUSES } from "../api/operations.ts";
-import { fetchOperation } from "../api/pages.ts";
+import { fetchOperation, isObject, isTerminal, type Operation } from "../api/operations.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import { envDelays } from "../config/env.ts";
 import { log } from "../log/log.ts";
@@ -13,16 +12,13 @@ import { orderedPool } from "../async/pool.ts";
 import { canonicalUuid, quoteText } from "../api/uuid.ts";
 import { concurrencyFromEnv } from "../ops/cancel.ts";
 import { Interrupted } from "../ops/interrupted.ts";
-import { targetUuids } from "./targets.ts";
+import { type TargetArgs, targetUuids } from "./targets.ts";
 
 /** Poll back-off in seconds; the last one repeats. */
 export const WAIT_DELAYS = [0.5, 1, 2, 4, 5];
 
 /** Columns `op wait` puts first. */
 export const WAIT_HEAD = ["uuid", "status", "exit_code", "timed_out", "duration"];
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === "object" && !Array.isArray(v);
 
 function toInt(v: unknown): number | null {
   if (v instanceof PyFloat) v = v.value;
@@ -133,7 +129,7 @@ export async function waitForOperations(
         opts.concurrency ?? 8,
         (uuid) => fetchOperation(client, uuid),
         (uuid, op) => {
-          if (!(TERMINAL_STATUSES as readonly unknown[]).includes(op.status)) return;
+          if (!isTerminal(op.status)) return;
           finished.add(uuid);
           const exitCode = waitExitCode(op);
           code = Math.max(code, exitContribution(op, exitCode));
@@ -161,10 +157,16 @@ export function waitDelaysFromEnv(env: Readonly<Record<string, string | undefine
   return envDelays(env, "CONTREE_WAIT_DELAYS", WAIT_DELAYS);
 }
 
+/** Arguments of `op wait`, as the command table parses them. */
+export interface WaitArgs extends TargetArgs {
+  /** `-t/--timeout`, seconds. */
+  timeout: number;
+}
+
 /** The `op wait` handler. */
-export async function wait(ctx: CommandContext): Promise<number> {
+export async function wait(ctx: CommandContext<WaitArgs>): Promise<number> {
   const { io } = ctx;
-  const timeout = ctx.args.timeout as number;
+  const timeout = ctx.args.timeout;
   const targets = await targetUuids(ctx, "wait for");
   if (typeof targets === "number") return targets;
   // A listed row whose uuid is not a UUID is reported and never requested.
@@ -174,7 +176,7 @@ export async function wait(ctx: CommandContext): Promise<number> {
     log.error(`Invalid operation UUID ${quoteText(text)} listed; not waiting for it`);
   }
   const delays = waitDelaysFromEnv(io.env);
-  const formatter = formatterFor(ctx.globals.output_format as string, io, {
+  const formatter = formatterFor(ctx.globals.output_format, io, {
     head: WAIT_HEAD,
     tail: ["error"],
   });

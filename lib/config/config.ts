@@ -20,7 +20,18 @@ export interface Profile {
 
 /** A configuration problem: one line to print, exit status 1. */
 export class ConfigError extends Error {
+  /** Always `"ConfigError"`. */
   override name = "ConfigError";
+  /**
+   * Lines to print after the error line, as they are (an example of what to put in a file), each
+   * ending with a newline; empty when there is none.
+   */
+  readonly hint: string;
+  /** `message` is the error line; `hint` follows it (see {@link ConfigError.hint}). */
+  constructor(message: string, hint = "") {
+    super(message);
+    this.hint = hint;
+  }
 }
 
 /**
@@ -180,26 +191,76 @@ export function resolveProfile(
   }
   const ini: Ini = new Map([...cliIni].map(([k, v]) => [k, new Map(v)]));
   if (text !== undefined) parseIni(text, authPath, ini);
-  const name = flags.profile || env.CONTREE_PROFILE || iniGet(ini, "DEFAULT", "profile") ||
-    "default";
+  const named = flags.profile || env.CONTREE_PROFILE || iniGet(ini, "DEFAULT", "profile");
+  const name = named || "default";
   const section = `profile:${name}`;
+  // Credentials from the environment sit between the flags and the profile (flag > env >
+  // profile); the token file is read only when no --token makes it moot.
+  const token = () => flags.token || tokenFromEnv(env);
+  const envUrl = env.CONTREE_URL || undefined;
   if (!ini.has(section)) {
-    throw new ConfigError(`Profile '${name}' does not exist. Run \`contree auth\` first.`);
+    // No profile at all: a URL from -u or CONTREE_URL is enough (a container, a CI job).
+    const url = (flags.url || envUrl || "").replace(/\/+$/, "");
+    if (!named && url) return { name, type: "jwt", url, token: token(), project: flags.project };
+    throw new ConfigError(
+      named
+        ? `Profile '${name}' does not exist in ${authPath}: add it, e.g.:`
+        : `Profile '${name}' does not exist in ${authPath}: set CONTREE_URL and CONTREE_TOKEN (or CONTREE_TOKEN_FILE), pass -u and --token, or create the file, e.g.:`,
+      profileExample(name),
+    );
   }
   const get = (key: string) => iniGet(ini, section, key) || undefined;
   const type = get("type")?.toLowerCase() === "iam" ? "iam" : "jwt";
-  let url = (flags.url || get("url") || "").replace(/\/+$/, "");
+  let url = (flags.url || envUrl || get("url") || "").replace(/\/+$/, "");
   if (!url && type === "iam") url = IAM_DEFAULT_URL;
   if (!url) {
     throw new ConfigError(
-      `No URL configured for JWT profile '${name}'. Run \`contree auth\` or pass --url.`,
+      `No URL configured for JWT profile '${name}': add \`url = ...\` to [${section}] in ${authPath}, set CONTREE_URL, or pass -u/--url`,
     );
   }
   return {
     name,
     type,
     url,
-    token: flags.token || get("token"),
+    token: token() || get("token"),
     project: flags.project || get("project"),
   };
+}
+
+/** The four lines of `auth.ini` that define profile `name`, indented, for an error's hint. */
+function profileExample(name: string): string {
+  const safe = name.replace(/\p{Cc}/gu, "?");
+  return [`[profile:${safe}]`, "type = jwt", "url = https://<API base URL>", "token = <API token>"]
+    .map((l) => `    ${l}\n`).join("");
+}
+
+/**
+ * The API token from the environment: `CONTREE_TOKEN`, or the contents of the file named by
+ * `CONTREE_TOKEN_FILE` (a mounted secret: a regular file of at most 1 MiB, one trailing newline
+ * stripped). Both set, or an unreadable or empty file, is a {@link ConfigError}.
+ *
+ * @example
+ * ```ts
+ * tokenFromEnv({ CONTREE_TOKEN: "t0k3n" }); // "t0k3n"
+ * tokenFromEnv({}); // undefined
+ * ```
+ */
+export function tokenFromEnv(env: Env): string | undefined {
+  const path = env.CONTREE_TOKEN_FILE;
+  if (!path) return env.CONTREE_TOKEN || undefined;
+  if (env.CONTREE_TOKEN) {
+    throw new ConfigError("CONTREE_TOKEN and CONTREE_TOKEN_FILE are both set: keep one");
+  }
+  const fail = (why: string) => new ConfigError(`CONTREE_TOKEN_FILE: cannot read ${path}: ${why}`);
+  let text: string | undefined;
+  try {
+    text = readOptional(path);
+  } catch (e) {
+    // readOptional's wording names a config file; say which variable pointed here instead.
+    throw fail((e as Error).message.replace(/^Cannot read config file .*?: /, ""));
+  }
+  if (text === undefined) throw fail("not found");
+  const token = text.replace(/\r?\n$/, "");
+  if (!token) throw fail("empty");
+  return token;
 }

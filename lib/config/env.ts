@@ -3,7 +3,7 @@ import { ConfigError } from "./config.ts";
 import type { Env } from "../cli/io.ts";
 
 /** Longest timer a platform `setTimeout` honours (2^31 − 1 ms), in whole seconds. */
-export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+export const MAX_TIMER_SECONDS: number = Math.floor((2 ** 31 - 1) / 1000);
 
 /** Bounds and defaults of a numeric environment variable. */
 export interface EnvNumberOptions {

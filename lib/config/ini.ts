@@ -3,6 +3,7 @@ export type Ini = Map<string, Map<string, string>>;
 
 /** A file the INI reader cannot accept; the message names the file and line. */
 export class IniError extends Error {
+  /** Always `"IniError"`. */
   override name = "IniError";
 }
 

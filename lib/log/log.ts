@@ -1,45 +1,64 @@
-import { configureSync, getLogger, type LogRecord, resetSync } from "../deps/logtape.ts";
+// The one logger: `[LEVEL] message` lines on stderr (stdout is data), filtered by -L, secrets
+// masked and control characters escaped in every line. A few lines of our own rather than a
+// logging library: the CLI writes one kind of line to one stream, and a library cost every
+// command ~12 ms of start-up (LogTape pulls node:util).
 import type { Env, Writer } from "../cli/io.ts";
 import { escapeControl } from "../output/escape.ts";
+import type { CliLogLevel } from "./levels.ts";
 
-/** `-L/--log-level` choices, in order of severity. */
-export const LOG_LEVELS = ["debug", "info", "warning", "error", "critical"] as const;
-export type CliLogLevel = typeof LOG_LEVELS[number];
+export { type CliLogLevel, LOG_LEVELS } from "./levels.ts";
 
-const logger = getLogger(["contree"]);
+const SEVERITY: Record<CliLogLevel, number> = {
+  debug: 0,
+  info: 1,
+  warning: 2,
+  error: 3,
+  critical: 4,
+};
+
+/** Where lines go once {@link setupLogging} ran; before that nothing is written. */
+let sink: ((level: CliLogLevel, text: string, access: boolean) => void) | undefined;
+let threshold = SEVERITY.info;
+
+function emit(level: CliLogLevel, text: string, access = false): void {
+  if (sink && SEVERITY[level] >= threshold) sink(level, text, access);
+}
 
 /**
  * The one logger every module uses; configured once by {@link setupLogging}. Messages are plain
- * text: they go to LogTape as a template value, so braces in server bodies or header maps are
- * never taken for LogTape placeholders.
+ * text, written as given (after masking and escaping).
  */
 export const log = {
-  debug: (text: string) => logger.debug`${text}`,
-  info: (text: string) => logger.info`${text}`,
-  warning: (text: string) => logger.warn`${text}`,
-  error: (text: string) => logger.error`${text}`,
-  critical: (text: string) => logger.fatal`${text}`,
-  isEnabledFor: (level: "debug" | "info") => logger.isEnabledFor(level),
+  /** Logs at DEBUG. */
+  debug: (text: string): void => emit("debug", text),
+  /** Logs at INFO. */
+  info: (text: string): void => emit("info", text),
+  /** Logs at WARNING. */
+  warning: (text: string): void => emit("warning", text),
+  /** Logs at ERROR. */
+  error: (text: string): void => emit("error", text),
+  /** Logs at CRITICAL. */
+  critical: (text: string): void => emit("critical", text),
+  /** Whether a line at `level` would be written (skip building costly debug text). */
+  isEnabledFor: (level: "debug" | "info"): boolean =>
+    sink !== undefined && SEVERITY[level] >= threshold,
 };
-
-const accessLogger = getLogger(["contree", "access"]);
 
 /**
  * Logs one access-log record (the `--serve` server, one per request). It goes through the same
- * LogTape set-up and level filter as every other line, but is written as one JSON line instead of
+ * set-up and level filter as every other line (INFO), but is written as one JSON line instead of
  * `[INFO] text`. Callers put no secrets in `fields`.
  */
 export function logAccess(fields: Record<string, unknown>): void {
-  accessLogger.info`${JSON.stringify(fields)}`;
+  if (sink && SEVERITY.info >= threshold) emit("info", JSON.stringify(fields), true);
 }
 
-const TAGS: Record<string, string> = {
-  trace: "DEBUG",
+const TAGS: Record<CliLogLevel, string> = {
   debug: "DEBUG",
   info: "INFO",
   warning: "WARNING",
   error: "ERROR",
-  fatal: "CRITICAL",
+  critical: "CRITICAL",
 };
 const TAG_COLOURS: Record<string, string> = {
   DEBUG: "\x1b[36m",
@@ -50,20 +69,6 @@ const TAG_COLOURS: Record<string, string> = {
 };
 const RESET = "\x1b[0m";
 
-/** Renders LogTape's interleaved message array: strings as-is, other values as JSON-ish text. */
-export function renderMessage(parts: readonly unknown[]): string {
-  return parts.map((p, i) => i % 2 === 0 || typeof p === "string" ? String(p) : show(p)).join("");
-}
-
-function show(value: unknown): string {
-  if (value instanceof Error) return value.message;
-  try {
-    return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
-  } catch {
-    return String(value);
-  }
-}
-
 /** Whether to colour a stream: a terminal, or FORCE_COLOR set; never with NO_COLOR. */
 export function useColour(stream: Writer, env: Env): boolean {
   if (env.NO_COLOR) return false;
@@ -71,20 +76,32 @@ export function useColour(stream: Writer, env: Env): boolean {
 }
 
 /**
- * Formats one record in the original's `[LEVEL] message` layout (coloured on a terminal). Control
+ * Formats one line in the original's `[LEVEL] message` layout (coloured on a terminal). Control
  * characters in the message are escaped (`\x1b`, `\n`), so an API error text or an argument
  * cannot inject terminal sequences or start a forged line.
  */
-export function formatLine(record: LogRecord, colour: boolean): string {
-  return formatText(record.level, renderMessage(record.message), colour);
-}
-
-function formatText(level: string, message: string, colour: boolean): string {
-  const tag = TAGS[level] ?? level.toUpperCase();
+function formatText(level: CliLogLevel, message: string, colour: boolean): string {
+  const tag = TAGS[level];
   const text = escapeControl(message);
   if (!colour) return `[${tag}] ${text}\n`;
   const msgColour = tag === "DEBUG" ? "\x1b[90m" : tag === "CRITICAL" ? "\x1b[31m" : RESET;
   return `${TAG_COLOURS[tag]}[${tag}]${RESET} ${msgColour}${text}${RESET}\n`;
+}
+
+/** Set by {@link logJsonLines}: every line is a JSON object (the `--serve` server). */
+let jsonLines = false;
+
+/**
+ * Makes every following log line one JSON object, `{"time", "level", "message"}`, like the
+ * access log: what `--serve` switches to once it is serving, so its stderr is JSON only.
+ *
+ * @example
+ * ```ts
+ * logJsonLines(false); // back to `[LEVEL] message` lines
+ * ```
+ */
+export function logJsonLines(on = true): void {
+  jsonLines = on;
 }
 
 /** Secrets shorter than this are not masked (they would mask ordinary words). */
@@ -173,7 +190,7 @@ export function maskSecretTail(text: string): string {
 }
 
 /**
- * Configures LogTape once for the process: every line to `stderr` (stdout is for data), the
+ * Configures logging once for the process: every line to `stderr` (stdout is for data), the
  * original's line format, filtered at `level`. `secrets` (the token) are masked in every line,
  * a safety net on top of header redaction in case a server echoes one back; control characters
  * are escaped after masking.
@@ -183,29 +200,24 @@ export function setupLogging(
 ): { mask(secret: string | undefined): void } {
   const colour = useColour(opts.stderr, opts.env);
   processSecrets.length = 0;
-  resetSync();
-  configureSync({
-    reset: true,
-    sinks: {
-      stderr: (record: LogRecord) => {
-        const text = maskSecrets(renderMessage(record.message));
-        opts.stderr.write(
-          record.category[1] === "access"
-            // A JSON line: JSON.stringify escaped C0 already; \uXXXX keeps it valid JSON.
-            ? `${escapeControl(text, { unicode: true })}\n`
-            : formatText(record.level, text, colour),
-        );
-      },
-    },
-    loggers: [
-      {
-        category: ["contree"],
-        sinks: ["stderr"],
-        lowestLevel: opts.level === "critical" ? "fatal" : opts.level,
-      },
-      { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
-    ],
-  });
+  jsonLines = false;
+  threshold = SEVERITY[opts.level];
+  sink = (level, message, access) => {
+    const text = maskSecrets(message);
+    const line = access ? text : jsonLines
+      ? JSON.stringify({
+        time: new Date().toISOString(),
+        level: TAGS[level].toLowerCase(),
+        message: text,
+      })
+      : undefined;
+    opts.stderr.write(
+      line !== undefined
+        // A JSON line: JSON.stringify escaped C0 already; \uXXXX keeps it valid JSON.
+        ? `${escapeControl(line, { unicode: true })}\n`
+        : formatText(level, text, colour),
+    );
+  };
   // The token is known only once config is loaded, after logging is up.
   return { mask: (secret) => void (secret && processSecrets.push(secret)) };
 }

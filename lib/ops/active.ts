@@ -1,7 +1,7 @@
 // The active listing behind `kill --all`, `op wait --all` and the server's `{"all": true}`.
 import type { Client } from "../api/client.ts";
 import { ResponseError } from "../api/errors.ts";
-import { ACTIVE_PAGE_SIZE, ACTIVE_STATUSES, pageItems } from "../api/operations.ts";
+import { ACTIVE_PAGE_SIZE, ACTIVE_STATUSES, type Operation, pageItems } from "../api/operations.ts";
 import { fetchPages, repeatWarning } from "../api/pages.ts";
 import { log } from "../log/log.ts";
 
@@ -46,6 +46,31 @@ export async function listActiveUuids(
   client: Client,
   opts: ActiveListOptions = {},
 ): Promise<string[]> {
+  return (await listActiveOperations(client, opts)).map((op) => op.uuid);
+}
+
+/**
+ * {@link listActiveUuids} keeping the listed operations (for `kill --dry-run` rows and the
+ * prompt's kinds): the same requests and order, each operation once (first listing kept).
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "../api/client.ts";
+ * const fetch = (url: string | URL | Request) =>
+ *   Promise.resolve(Response.json(
+ *     String(url).includes("PENDING")
+ *       ? [{ uuid: "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f", kind: "instance" }]
+ *       : [],
+ *   ));
+ * const client = createClient({ url: "http://127.0.0.1:8080", auth: "jwt", token: "t", fetch });
+ * const ops = await listActiveOperations(client);
+ * ops[0].kind; // "instance"
+ * ```
+ */
+export async function listActiveOperations(
+  client: Client,
+  opts: ActiveListOptions = {},
+): Promise<Operation[]> {
   const pageSize = opts.pageSize ?? ACTIVE_PAGE_SIZE;
   const maxPages = opts.maxPages ?? MAX_ACTIVE_PAGES;
   const perStatus = await Promise.all(ACTIVE_STATUSES.map(async (status) => {
@@ -55,7 +80,7 @@ export async function listActiveUuids(
       query.push(["limit", String(pageSize)], ["offset", String(offset)]);
       return query;
     };
-    const uuids: string[] = [];
+    const listed: Operation[] = [];
     const pages = fetchPages(async (offset) => {
       const body = await client.getJson("/v1/operations", queryAt(offset), {
         signal: opts.signal,
@@ -74,8 +99,9 @@ export async function listActiveUuids(
           )} was still full); narrow the listing or cancel by UUID`,
         ),
     });
-    for await (const page of pages) for (const op of page) uuids.push(op.uuid);
-    return uuids;
+    for await (const page of pages) for (const op of page) listed.push(op);
+    return listed;
   }));
-  return [...new Set(perStatus.flat())];
+  const seen = new Set<string>();
+  return perStatus.flat().filter((op) => !seen.has(op.uuid) && Boolean(seen.add(op.uuid)));
 }

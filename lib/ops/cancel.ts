@@ -41,8 +41,23 @@ export interface CancelOptions {
   concurrency?: number;
   /** Called once per attempted UUID, in input order. */
   onOutcome?: (outcome: CancelOutcome) => void;
-  /** When it returns true, no new DELETE is started (in-flight ones finish). */
-  shouldStop?: (outcomes: readonly CancelOutcome[]) => boolean;
+  /**
+   * Called once per outcome, in input order, right after {@link CancelOptions.onOutcome}; when
+   * it returns true a stop flag is set: no new DELETE starts (those in flight finish). The kill
+   * command stops at the first network failure this way.
+   */
+  stopAfter?: (outcome: CancelOutcome) => boolean;
+  /**
+   * Checked before each DELETE starts (keep it O(1), a flag); when it returns true no new DELETE
+   * starts (those in flight finish).
+   */
+  shouldStop?: () => boolean;
+  /**
+   * Keep every outcome in {@link CancelReport.outcomes} (default true). With false the report's
+   * `outcomes` stays empty and only {@link CancelOptions.onOutcome} sees them, so memory does
+   * not grow with the number of operations beyond the UUID list itself.
+   */
+  keepOutcomes?: boolean;
   /**
    * Stops at once: no new DELETE starts and those in flight are aborted, each reported with
    * `interrupted` set. The report is still returned (never an exception).
@@ -52,9 +67,14 @@ export interface CancelOptions {
 
 /** Result of a bulk cancel: outcomes in input order, and what was never attempted. */
 export interface CancelReport {
-  /** One outcome per attempted UUID, in input order. */
+  /** One outcome per attempted UUID, in input order (empty when `keepOutcomes` is false). */
   outcomes: CancelOutcome[];
-  /** UUIDs never attempted because `shouldStop` said so or `signal` aborted (e.g. Ctrl-C). */
+  /** How many UUIDs were attempted (the number of outcomes reported). */
+  attempted: number;
+  /**
+   * UUIDs never attempted because `stopAfter`/`shouldStop` said so or `signal` aborted (e.g.
+   * Ctrl-C).
+   */
   notAttempted: string[];
 }
 
@@ -121,8 +141,13 @@ export async function cancelOperations(
   opts: CancelOptions = {},
 ): Promise<CancelReport> {
   const outcomes: CancelOutcome[] = [];
+  const keep = opts.keepOutcomes ?? true;
   const targets = distinctTargets(uuids);
   const signal = opts.signal;
+  const { onOutcome, stopAfter, shouldStop } = opts;
+  // Set once (an outcome asked to stop); checked in O(1) before each DELETE starts.
+  let stop = false;
+  let attempted = 0;
   const started = await orderedPool(
     targets,
     opts.concurrency ?? DEFAULT_CONCURRENCY,
@@ -139,12 +164,16 @@ export async function cancelOperations(
           (e) => failedOutcome(uuid, e, signal),
         ),
     (_, outcome) => {
-      outcomes.push(outcome);
-      opts.onOutcome?.(outcome);
+      attempted++;
+      if (keep) outcomes.push(outcome);
+      onOutcome?.(outcome);
+      if (stopAfter?.(outcome)) stop = true;
     },
-    () => (signal?.aborted ?? false) || (opts.shouldStop?.(outcomes) ?? false),
+    () => stop || (signal?.aborted ?? false) || (shouldStop?.() ?? false),
   );
-  return { outcomes, notAttempted: targets.slice(started).map((t) => t.uuid) };
+  const notAttempted: string[] = [];
+  for (let i = started; i < targets.length; i++) notAttempted.push(targets[i].uuid);
+  return { outcomes, attempted, notAttempted };
 }
 
 /** Reads `CONTREE_CONCURRENCY` (a positive integer), as the original does. */

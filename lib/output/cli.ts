@@ -3,16 +3,6 @@ import type { Io } from "../cli/io.ts";
 import { log, useColour } from "../log/log.ts";
 import { createFormatter, type Formatter } from "./formatter.ts";
 
-function terminalColumns(io: Io): number | undefined {
-  const env = Number(io.env.COLUMNS);
-  if (env > 0) return env;
-  try {
-    return Deno.consoleSize().columns;
-  } catch {
-    return undefined;
-  }
-}
-
 /** A formatter writing `format` to `io.stdout`, coloured only on a terminal without NO_COLOR. */
 export function formatterFor(
   format: string,
@@ -23,7 +13,7 @@ export function formatterFor(
     stdout: io.stdout,
     isTerminal: io.stdout.isTerminal,
     colour: useColour(io.stdout, io.env),
-    columns: io.stdout.isTerminal ? terminalColumns(io) : undefined,
+    columns: io.stdout.isTerminal ? io.columns : undefined,
     warn: log.warning,
     ...layout,
   });

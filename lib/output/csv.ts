@@ -1,7 +1,7 @@
 // `-f csv` (and `tsv` through `delimitedSink`): Excel dialect, CRLF, minimal quoting. The header
 // is the first row's keys; every later row is aligned to it (decisions.md §6: a missing key is
 // an empty cell, an extra key is dropped).
-import type { Sink, SinkOptions } from "./formatter.ts";
+import type { Sink, SinkOptions } from "./types.ts";
 import { escapeControl } from "./escape.ts";
 import { human } from "./values.ts";
 

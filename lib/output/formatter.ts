@@ -8,31 +8,10 @@ import { tableSink } from "./table.ts";
 import { tomlSink } from "./toml.ts";
 import { tsvSink } from "./tsv.ts";
 import { type FormatName } from "./names.ts";
-import { isScalar, typed, type Value } from "./values.ts";
+import { isScalar, typed } from "./values.ts";
+import type { Row, Sink, SinkOptions } from "./types.ts";
 
-/** A row: typed scalar cells in column order. */
-export type Row = [key: string, value: Value][];
-
-/** What a format does with rows. */
-export interface Sink {
-  row(row: Row): void;
-  flush(): void;
-  close(): void;
-}
-
-/** Where and how a format writes. */
-export interface SinkOptions {
-  /** Writes output text (stdout). */
-  write(text: string): void;
-  /** stdout is a terminal: `…` ellipsis, and the table may shrink to `columns`. */
-  isTerminal: boolean;
-  /** ANSI colours in the table (decided by the caller: terminal, NO_COLOR, FORCE_COLOR). */
-  colour: boolean;
-  /** Terminal width (only used when `isTerminal`). */
-  columns?: number;
-  /** Receives the table's "Output truncated to fit terminal" warning. */
-  warn?: (text: string) => void;
-}
+export type { Row, Sink, SinkOptions } from "./types.ts";
 
 /** Options of {@link createFormatter}. */
 export interface FormatterOptions extends Partial<SinkOptions> {
@@ -95,6 +74,13 @@ export function createFormatter(format: string, opts: FormatterOptions): Formatt
   // Keys in the order first seen, for the lifetime of one configuration.
   let seen = new Map<string, number>();
   let closed = false;
+  /** The column order of the last key list whose keys were all placed (see `emit`). */
+  let plan: { keys: string[]; order: string[] } | undefined;
+  const planFor = (keys: string[]): string[] | undefined => {
+    if (!plan || plan.keys.length !== keys.length) return undefined;
+    for (let i = 0; i < keys.length; i++) if (plan.keys[i] !== keys[i]) return undefined;
+    return plan.order;
+  };
 
   return {
     configure(layout) {
@@ -103,25 +89,44 @@ export function createFormatter(format: string, opts: FormatterOptions): Formatt
       headList = [...head];
       tailList = [...tail];
       seen = new Map();
+      plan = undefined;
     },
     emit(record) {
-      const middle: string[] = [];
-      for (const [key, value] of Object.entries(record)) {
-        if (value === undefined || !isScalar(value) || head.has(key) || tail.has(key)) continue;
-        if (!seen.has(key)) seen.set(key, seen.size);
-        middle.push(key);
+      // A listing's records share one key order: the column plan of the last record is reused
+      // while the keys are the same (and all of them already placed), else worked out again.
+      const keys = Object.keys(record);
+      let order = planFor(keys);
+      if (!order) {
+        const middle: string[] = [];
+        let placed = true;
+        for (const key of keys) {
+          const value = record[key];
+          if (head.has(key) || tail.has(key)) continue;
+          if (value === undefined || !isScalar(value)) {
+            if (!seen.has(key)) placed = false;
+            continue;
+          }
+          if (!seen.has(key)) seen.set(key, seen.size);
+          middle.push(key);
+        }
+        middle.sort((a, b) => seen.get(a)! - seen.get(b)!);
+        order = [...headList, ...middle, ...tailList];
+        if (placed) {
+          // Every middle key is placed: the same keys give the same order from now on (a key
+          // whose value is not a scalar here is skipped per record below).
+          const all = keys.filter((k) => !head.has(k) && !tail.has(k));
+          all.sort((a, b) => seen.get(a)! - seen.get(b)!);
+          plan = { keys, order: [...headList, ...all, ...tailList] };
+          order = plan.order;
+        }
       }
-      middle.sort((a, b) => seen.get(a)! - seen.get(b)!);
       const row: Row = [];
-      const add = (key: string) => {
+      for (const key of order) {
         const value = record[key];
-        if (Object.hasOwn(record, key) && value !== undefined && isScalar(value)) {
+        if (value !== undefined && isScalar(value) && Object.hasOwn(record, key)) {
           row.push([key, typed(key, value)]);
         }
-      };
-      headList.forEach(add);
-      middle.forEach(add);
-      tailList.forEach(add);
+      }
       sink.row(row);
     },
     flush: () => sink.flush(),

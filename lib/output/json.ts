@@ -1,5 +1,5 @@
 // `-f json`: one compact object per row (JSONL) with Python's separators, written at each flush.
-import type { Row, Sink, SinkOptions } from "./formatter.ts";
+import type { Row, Sink, SinkOptions } from "./types.ts";
 import { dumps } from "./pyjson.ts";
 
 /** The row as one JSON object, Python-style. */

@@ -1,6 +1,6 @@
 // `-f json-pretty`: one JSON array; objects indented by two spaces, written at each flush; the
 // closing bracket on close. No rows at all → no output.
-import type { Row, Sink, SinkOptions } from "./formatter.ts";
+import type { Row, Sink, SinkOptions } from "./types.ts";
 import { rowJson } from "./json.ts";
 
 /** `-f json-pretty`: one indented JSON array of all rows. */

@@ -1,5 +1,5 @@
 // `-f plain`: a block of `key: value` lines per row, `---` between rows.
-import type { Sink, SinkOptions } from "./formatter.ts";
+import type { Sink, SinkOptions } from "./types.ts";
 import { escapeControl } from "./escape.ts";
 import { human } from "./values.ts";
 

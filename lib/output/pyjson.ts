@@ -12,8 +12,18 @@ export class PyFloat {
   }
 }
 
-/** A long digit run, or a number like `5.0`/`1e3` right before `,` `}` `]` (false hits are fine). */
-const MAY_NEED_SOURCE = /\d{16}|\d\.0+\s*[,}\]]|\d\.?\d*[eE][+-]?\d+\s*[,}\]]|^\s*-?\d+(\.0+|[eE])/;
+/**
+ * A long digit run, or a number like `5.0`/`1e3` right before `,` `}` `]` (false hits are fine).
+ * Four simple patterns, tried in turn, scan a page several times faster than one alternation
+ * (and `\d` spelt out 16 times faster than `\d{16}`). In valid JSON an exponent always follows a
+ * digit; invalid JSON throws on either path.
+ */
+const MAY_NEED_SOURCE = [
+  /\d\d\d\d\d\d\d\d\d\d\d\d\d\d\d\d/,
+  /\d\.0+\s*[,}\]]/,
+  /\d[eE][+-]?\d+\s*[,}\]]/,
+  /^\s*-?\d+(\.0+|[eE])/,
+];
 
 /** Python's non-standard number tokens, outside strings (cheap pre-check: the words at all). */
 const MAY_HAVE_NON_FINITE = /Infinity|NaN/;
@@ -42,7 +52,7 @@ export function parseJson(text: string): unknown {
       STRING_OR_NON_FINITE,
       (m) => m[0] === '"' ? m : m === "NaN" ? marker : m[0] === "-" ? "-1e999" : "1e999",
     );
-  } else if (!MAY_NEED_SOURCE.test(text)) {
+  } else if (!MAY_NEED_SOURCE.some((re) => re.test(text))) {
     // Fast path: no integer too long for a double, no whole number written as a float.
     return JSON.parse(text);
   }

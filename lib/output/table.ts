@@ -1,9 +1,9 @@
 // `-f default` and `-f table`: aligned columns. The first flush that has rows fixes the columns
 // (the first row's keys) and their widths; later flushes reuse them and print no header, so the
 // table streams page by page (spec §6.3, decisions.md §5).
-import type { Row, Sink, SinkOptions } from "./formatter.ts";
+import type { Row, Sink, SinkOptions } from "./types.ts";
 import { escapeControl } from "./escape.ts";
-import { human } from "./values.ts";
+import { human, type Value } from "./values.ts";
 
 const RESET = "\x1b[0m";
 const LINES = { keepLines: true };
@@ -53,6 +53,32 @@ export function shrink(widths: number[], columns: number): number[] | undefined 
   return out.some((w, i) => w < widths[i]) ? out : undefined;
 }
 
+/** Printable ASCII only: one line, one column per character, nothing to escape. */
+const PLAIN_ASCII = /^[ -~]*$/;
+
+/**
+ * A cell as shown: a string when it is one line of printable ASCII (its length is its width),
+ * else its lines, control characters shown escaped (tab and line feed kept for layout).
+ */
+function cellOf(value: Value | undefined): string | string[] {
+  if (value === undefined) return "";
+  const text = human(value);
+  if (PLAIN_ASCII.test(text)) return text;
+  return escapeControl(text, LINES).split("\n");
+}
+
+const SPACES = " ".repeat(256);
+
+/** `text` of `n` code points padded (or cut) to `width`: {@link fit} with the length known. */
+function fitKnown(text: string, n: number, width: number, ellipsis: string): string {
+  if (n === width) return text;
+  if (n < width) {
+    const pad = width - n;
+    return text + (pad <= SPACES.length ? SPACES.slice(0, pad) : " ".repeat(pad));
+  }
+  return fit(text, width, ellipsis);
+}
+
 /** `-f table`/`default`: aligned columns, control characters shown escaped. */
 export function tableSink(o: SinkOptions): Sink {
   const ellipsis = o.isTerminal ? "…" : "...";
@@ -68,11 +94,22 @@ export function tableSink(o: SinkOptions): Sink {
     return VALUE_COLOURS[text.trim()] ?? COLUMN_COLOURS[col % COLUMN_COLOURS.length];
   }
 
-  function line(cells: string[][], row: number): string {
-    return cells.map((lines, c) => {
-      const text = lines[row] ?? "";
-      return paint(fit(text, widths[c], ellipsis), cellColour(lines.length ? lines[0] : "", c));
-    }).join("  ") + "\n";
+  /** One printed line of a row (`r` counts the lines of multi-line cells). */
+  function line(cells: (string | string[])[], r: number): string {
+    let out = "";
+    for (let c = 0; c < cells.length; c++) {
+      const cell = cells[c];
+      const fitted = typeof cell === "string"
+        ? (r === 0
+          ? fitKnown(cell, cell.length, widths[c], ellipsis)
+          : fitKnown("", 0, widths[c], ellipsis))
+        : fit(cell[r] ?? "", widths[c], ellipsis);
+      if (c) out += "  ";
+      out += o.colour
+        ? paint(fitted, cellColour(typeof cell === "string" ? cell : cell[0], c))
+        : fitted;
+    }
+    return out + "\n";
   }
 
   return {
@@ -82,15 +119,26 @@ export function tableSink(o: SinkOptions): Sink {
       let out = "";
       const first = !columns;
       const cols = columns ??= buffered[0].map(([k]) => k);
-      // For humans: control characters are shown escaped (tab and line feed kept for layout).
       const texts = buffered.map((row) => {
-        const cells = new Map(row.map(([k, v]) => [k, escapeControl(human(v), LINES)]));
-        return cols.map((k) => (cells.get(k) ?? "").split("\n"));
+        // Usually a row has exactly the columns, in order: no lookup needed.
+        let aligned = row.length === cols.length;
+        for (let c = 0; aligned && c < cols.length; c++) aligned = row[c][0] === cols[c];
+        if (aligned) return row.map(([, v]) => cellOf(v));
+        const values = new Map(row);
+        return cols.map((k) => cellOf(values.get(k)));
       });
       if (first) {
-        widths = cols.map((k, c) =>
-          Math.max(len(escapeControl(k)), ...texts.flatMap((row) => row[c].map(len)))
-        );
+        widths = cols.map((k) => len(escapeControl(k)));
+        for (const cells of texts) {
+          for (let c = 0; c < cols.length; c++) {
+            const cell = cells[c];
+            if (typeof cell === "string") {
+              if (cell.length > widths[c]) widths[c] = cell.length;
+            } else {
+              for (const l of cell) widths[c] = Math.max(widths[c], len(l));
+            }
+          }
+        }
         if (o.isTerminal && o.columns) {
           const shrunk = shrink(widths, o.columns);
           if (shrunk) {
@@ -104,7 +152,10 @@ export function tableSink(o: SinkOptions): Sink {
           .join("  ") + "\n";
       }
       for (const cells of texts) {
-        const height = Math.max(1, ...cells.map((l) => l.length));
+        let height = 1;
+        for (const cell of cells) {
+          if (typeof cell !== "string") height = Math.max(height, cell.length);
+        }
         for (let r = 0; r < height; r++) out += line(cells, r);
       }
       o.write(out);

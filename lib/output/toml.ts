@@ -1,5 +1,5 @@
 // `-f toml`: an array of tables `[[results]]`, written at each flush.
-import type { Row, Sink, SinkOptions } from "./formatter.ts";
+import type { Row, Sink, SinkOptions } from "./types.ts";
 import { floatRepr, PyFloat } from "./pyjson.ts";
 import { Duration, nonFinite, Timestamp, type Value } from "./values.ts";
 

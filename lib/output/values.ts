@@ -11,30 +11,16 @@ export class Timestamp {
 
   /** Parses an ISO-8601 date-time (`Z`, `±HH:MM` or no offset = UTC); undefined if it is not one. */
   static parse(text: string): Timestamp | undefined {
-    const m =
-      /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/
-        .exec(text.trim());
-    if (!m) return undefined;
-    const [y, mo, d, h, mi, s] = m.slice(1, 7).map((v) => Number(v ?? 0));
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return undefined;
-    const micro = Number((m[7] ?? "").slice(0, 6).padEnd(6, "0"));
-    let offsetMin = 0;
-    if (m[8] && !/^z$/i.test(m[8])) {
-      const sign = m[8][0] === "-" ? -1 : 1;
-      const digits = m[8].slice(1).replace(":", "");
-      offsetMin = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || 0));
-    }
-    const date = new Date(0);
-    date.setUTCFullYear(y, mo - 1, d);
-    date.setUTCHours(h, mi, s, 0);
-    if (date.getUTCDate() !== d) return undefined; // 2025-02-30
-    return new Timestamp(date.getTime() - offsetMin * 60_000 + Math.floor(micro / 1000), micro);
+    return parseCommon(text) ?? parseAny(text);
   }
 
   /** ISO-8601 in UTC with `+00:00`, fraction only when non-zero (Python's `isoformat()`). */
   iso(): string {
-    const d = new Date(this.ms);
     const frac = this.micro ? `.${String(this.micro).padStart(6, "0")}` : "";
+    if (this.ms >= MIN_FAST_MS && this.ms < MAX_FAST_MS) {
+      return `${civil(this.ms, "T")}${frac}+00:00`;
+    }
+    const d = new Date(this.ms);
     return `${pad4(d.getUTCFullYear())}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T${
       pad2(d.getUTCHours())
     }:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}${frac}+00:00`;
@@ -42,12 +28,24 @@ export class Timestamp {
 
   /** Local time (`TZ`), `YYYY-MM-DD HH:MM:SS`, fraction dropped. */
   human(): string {
-    const d = new Date(this.ms);
-    return `${pad4(d.getFullYear())}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${
-      pad2(d.getHours())
-    }:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+    const ms = this.ms;
+    if (ms === lastHumanMs) return lastHumanText;
+    const offset = localOffset(ms);
+    let text: string;
+    if (offset !== undefined) {
+      text = civil(ms + offset, " ");
+    } else {
+      const d = new Date(ms);
+      text = `${pad4(d.getFullYear())}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${
+        pad2(d.getHours())
+      }:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+    }
+    lastHumanMs = ms;
+    lastHumanText = text;
+    return text;
   }
 
+  /** The value as the original's JSON shows it: the ISO text, quoted. */
   pyJson(): string {
     return `"${this.iso()}"`;
   }
@@ -55,6 +53,7 @@ export class Timestamp {
 
 /** A `duration` in seconds. */
 export class Duration {
+  /** `seconds`: the length, possibly fractional or non-finite. */
   constructor(readonly seconds: number) {}
 
   /** `2s`, `1m15s`, `1h2m` (whole seconds, truncated); `inf`/`nan` for a non-finite value. */
@@ -128,4 +127,145 @@ export function human(value: Value): string {
  */
 export function nonFinite(x: number): string {
   return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+}
+
+// Fast paths of timestamp parsing and formatting (a listing has two per row). Each gives exactly
+// what the general code gives; anything unusual goes the general way.
+
+/** Two-digit texts `00`…`99`. */
+const TWO = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0"));
+/** Years 1000–9999 (UTC and local): no padding or `Date.UTC` two-digit-year quirk to mind. */
+const MIN_FAST_MS = Date.UTC(1000, 0, 2);
+const MAX_FAST_MS = Date.UTC(9999, 11, 30);
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+/** `YYYY-MM-DD<sep>HH:MM:SS` of a time as if it were UTC (days-from-civil, inverted). */
+function civil(ms: number, sep: string): string {
+  const days = Math.floor(ms / DAY_MS);
+  let rem = ms - days * DAY_MS;
+  const h = Math.floor(rem / HOUR_MS);
+  rem -= h * HOUR_MS;
+  const mi = Math.floor(rem / 60_000);
+  const sec = Math.floor((rem - mi * 60_000) / 1000);
+  // Howard Hinnant's civil_from_days.
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) -
+      Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${y}-${TWO[m]}-${TWO[d]}${sep}${TWO[h]}:${TWO[mi]}:${TWO[sec]}`;
+}
+
+/** The local offset (ms) at an instant, as the `Date` local getters apply it. */
+function offsetAt(ms: number): number {
+  const d = new Date(ms);
+  return Date.UTC(
+    d.getFullYear(),
+    d.getMonth(),
+    d.getDate(),
+    d.getHours(),
+    d.getMinutes(),
+    d.getSeconds(),
+    d.getMilliseconds(),
+  ) - ms;
+}
+
+/** Local offsets of whole UTC hours whose offset is the same at their first and last ms. */
+const hourOffsets = new Map<number, number | undefined>();
+
+/** The local offset at `ms` when its hour has one offset throughout; else undefined. */
+function localOffset(ms: number): number | undefined {
+  if (!(ms >= MIN_FAST_MS && ms < MAX_FAST_MS)) return undefined;
+  const hour = Math.floor(ms / HOUR_MS);
+  if (hourOffsets.has(hour)) return hourOffsets.get(hour);
+  if (hourOffsets.size > 4096) hourOffsets.clear();
+  const start = hour * HOUR_MS;
+  const a = offsetAt(start);
+  const offset = a === offsetAt(start + HOUR_MS - 1) && a === offsetAt(start + HOUR_MS / 2)
+    ? a
+    : undefined;
+  hourOffsets.set(hour, offset);
+  return offset;
+}
+
+let lastHumanMs = NaN;
+let lastHumanText = "";
+
+/** Days in a month (1–12) of a year. */
+function monthDays(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+/** The value of `n` digits of `s` from `at`, or -1 when one is not a digit. */
+function digits(s: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * The API's own spelling, read without a regex: `YYYY-MM-DDTHH:MM:SS`, an optional fraction,
+ * then `Z`, `+00:00` or nothing. Undefined for anything else (the general parser decides).
+ */
+function parseCommon(s: string): Timestamp | undefined {
+  const n = s.length;
+  if (n < 19 || s[4] !== "-" || s[7] !== "-" || s[13] !== ":" || s[16] !== ":") return undefined;
+  if (s[10] !== "T" && s[10] !== " ") return undefined;
+  const y = digits(s, 0, 4);
+  const mo = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  const h = digits(s, 11, 2);
+  const mi = digits(s, 14, 2);
+  const sec = digits(s, 17, 2);
+  if (y < 1000 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59) {
+    return undefined;
+  }
+  if (sec < 0 || sec > 59 || d > monthDays(y, mo)) return undefined;
+  let i = 19;
+  let micro = 0;
+  if (i < n && (s[i] === "." || s[i] === ",")) {
+    let k = ++i;
+    while (k < n && s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57) k++;
+    if (k === i) return undefined;
+    for (let j = 0; j < 6; j++) micro = micro * 10 + (i + j < k ? s.charCodeAt(i + j) - 48 : 0);
+    i = k;
+  }
+  const zone = s.slice(i);
+  if (zone !== "" && zone !== "Z" && zone !== "z" && zone !== "+00:00") return undefined;
+  return new Timestamp(Date.UTC(y, mo - 1, d, h, mi, sec) + Math.floor(micro / 1000), micro);
+}
+
+/** Every form {@link Timestamp.parse} accepts. */
+function parseAny(text: string): Timestamp | undefined {
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/
+      .exec(text.trim());
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map((v) => Number(v ?? 0));
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return undefined;
+  const micro = Number((m[7] ?? "").slice(0, 6).padEnd(6, "0"));
+  let offsetMin = 0;
+  if (m[8] && !/^z$/i.test(m[8])) {
+    const sign = m[8][0] === "-" ? -1 : 1;
+    const digits = m[8].slice(1).replace(":", "");
+    offsetMin = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || 0));
+  }
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, s, 0);
+  if (date.getUTCDate() !== d) return undefined; // 2025-02-30
+  return new Timestamp(date.getTime() - offsetMin * 60_000 + Math.floor(micro / 1000), micro);
 }

@@ -27,14 +27,39 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   limitBody,
   limitClient,
-  requireJson,
   Semaphore,
   sourceLimits,
 } from "./limits/index.ts";
 import { Metrics } from "./metrics/index.ts";
-import { DEFAULT_MAX_UUIDS, parseCancelRequest } from "./payload/index.ts";
+import { type CancelRequest, DEFAULT_MAX_UUIDS, parseCancelRequest } from "./payload/index.ts";
+import { clientAddress, type TrustedProxies } from "./proxy/index.ts";
+import {
+  GRAFANA_SIGNATURE_HEADER,
+  GRAFANA_TIMESTAMP_HEADER,
+  interpretAlerts,
+  verifyGrafana,
+} from "./senders/alertmanager/index.ts";
+import { eventName, interpretGithub, mediaType } from "./senders/github/index.ts";
+import {
+  ephemeral,
+  parseSlackCommand,
+  postSlackResponse,
+  SLACK_ANSWER_MS,
+  slackEscape,
+  slackSummary,
+} from "./senders/slack/index.ts";
+import { answer, type Interpretation } from "./senders/types.ts";
 import type { ServeEnv } from "./types.ts";
-import { verifySignature, type WebhookSecrets } from "./verify/index.ts";
+import {
+  reject,
+  type Scheme,
+  unauthorized,
+  type Verification,
+  verifyRequest,
+  verifySignature,
+  type WebhookSecrets,
+} from "./verify/index.ts";
+import { verifySlack } from "./senders/slack/index.ts";
 
 /** Default sustained requests per second per source on `/v1/*` (burst: twice that). */
 export const DEFAULT_RATE_PER_SECOND = 10;
@@ -72,6 +97,22 @@ export interface WebhookAppOptions {
   metrics?: Metrics;
   /** Receives one record per request (the access log). */
   accessLog?: (fields: Record<string, unknown>) => void;
+  /** Receives one record per delivery that became final: what it cancelled (the audit trail). */
+  auditLog?: (fields: Record<string, unknown>) => void;
+  /** Slack signing secrets (`CONTREE_SLACK_SIGNING_SECRET`), as HMAC keys. */
+  slackKeys?: CryptoKey[];
+  /** Only Slack `response_url`s under this prefix are followed (default https://hooks.slack.com/). */
+  slackResponsePrefix?: string;
+  /** Bearer token of Alertmanager / Grafana deliveries (`CONTREE_WEBHOOK_BEARER`). */
+  bearer?: string;
+  /** Grafana's HMAC secrets (`CONTREE_GRAFANA_SECRET`), as HMAC keys. */
+  grafanaKeys?: CryptoKey[];
+  /** Proxies whose `X-Forwarded-For` names the client (`--trust-proxy`). */
+  trustProxy?: TrustedProxies;
+  /** How long `/readyz` reuses its API check (default 5 s). */
+  readyCacheMs?: number;
+  /** The `fetch` used for Slack `response_url`s (tests). */
+  fetch?: typeof fetch;
   now?: () => number;
 }
 
@@ -99,7 +140,7 @@ export interface WebhookApp {
 function routeOf(path: string): string {
   if (path === "/v1/cancel") return "/v1/cancel";
   if (path.startsWith("/v1/cancel/")) return "/v1/cancel/:id";
-  if (path === "/healthz" || path === "/metrics") return path;
+  if (path === "/healthz" || path === "/readyz" || path === "/metrics") return path;
   return "other";
 }
 
@@ -155,8 +196,35 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  return digest.toHex();
 }
+
+/** The sender a request's headers name (checked in this order); undefined when none. */
+export function senderOf(h: Headers): Scheme | undefined {
+  if (h.has("webhook-signature") || h.has("webhook-id") || h.has("webhook-timestamp")) {
+    return "standard";
+  }
+  if (h.has("x-slack-signature") || h.has("x-slack-request-timestamp")) return "slack";
+  if (h.has(GRAFANA_SIGNATURE_HEADER)) return "grafana";
+  if (h.has("x-hub-signature-256") || h.has("x-github-event")) return "github";
+  if (/^bearer\s/i.test(h.get("authorization") ?? "")) return "alertmanager";
+  return undefined;
+}
+
+/** Content types each sender may use (the first is the one named in a 415). */
+const CONTENT_TYPES: Record<string, string[]> = {
+  github: ["application/json", "application/x-www-form-urlencoded"],
+  slack: ["application/x-www-form-urlencoded"],
+};
+
+/** Short reason codes of 4xx answers that no route named (access log). */
+const REASON_OF_STATUS: Record<number, string> = {
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+};
 
 /** Constant-time check of a bearer token, through an HMAC under a random per-process key. */
 async function tokenChecker(token: string): Promise<(given: string) => Promise<boolean>> {
@@ -196,6 +264,10 @@ export async function createWebhookApp(opts: WebhookAppOptions): Promise<Webhook
   const retryMaxMs = opts.retryMaxMs ?? 60_000;
   const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
   const checkToken = opts.readToken ? await tokenChecker(opts.readToken) : undefined;
+  const checkBearer = opts.bearer ? await tokenChecker(opts.bearer) : undefined;
+  const maxUuids = opts.maxUuids ?? DEFAULT_MAX_UUIDS;
+  /** Called when a delivery becomes final (Slack's delayed answer). */
+  const followUps = new Map<string, (r: DeliveryRecord) => void>();
   const owner = crypto.randomUUID();
   const active = new Map<string, Active>();
   /** Every attempt and background loop, for the drain. */
@@ -220,6 +292,47 @@ export async function createWebhookApp(opts: WebhookAppOptions): Promise<Webhook
       store.save(r);
     } catch (e) {
       log.error(`Cannot store delivery ${r.id}: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+
+  /** A delivery became final: the audit line, and its sender's follow-up (Slack). */
+  function finished(r: DeliveryRecord): void {
+    const uuids = r.uuids ?? [];
+    const cancelled: string[] = [];
+    const others: Record<string, unknown>[] = [];
+    for (let i = 0; i < uuids.length; i++) {
+      const code = r.codes[i] ?? "p";
+      if (code === "c") {
+        cancelled.push(uuids[i]);
+        continue;
+      }
+      const rendered: Record<string, unknown> = {
+        uuid: uuids[i],
+        status: code === "n"
+          ? "not_found"
+          : code === "a"
+          ? "already_finished"
+          : code === "p"
+          ? "not_attempted"
+          : "failed",
+      };
+      if (r.errors[uuids[i]] !== undefined) rendered.error = r.errors[uuids[i]];
+      others.push(rendered);
+    }
+    opts.auditLog?.({
+      time: new Date(now()).toISOString(),
+      event: "audit",
+      delivery: r.id,
+      ...(r.sender ? { sender: r.sender } : {}),
+      request: r.all ? { all: true, ...(r.all.kind ? { kind: r.all.kind } : {}) } : "uuids",
+      status: r.gaveUp ? "gave_up" : "done",
+      cancelled,
+      outcomes: others,
+    });
+    const follow = followUps.get(r.id);
+    if (follow) {
+      followUps.delete(r.id);
+      follow(r);
     }
   }
 
@@ -332,6 +445,7 @@ export async function createWebhookApp(opts: WebhookAppOptions): Promise<Webhook
       if (r.state !== "final") r.leaseUntil = 0; // released: resumed at the next start
       save(r);
       active.delete(r.id);
+      if (r.state === "final") finished(r);
     }
   }
 
@@ -355,6 +469,7 @@ export async function createWebhookApp(opts: WebhookAppOptions): Promise<Webhook
     }
     save(r);
     active.delete(r.id);
+    if (r.state === "final") finished(r);
   }
 
   function startRetrying(r: DeliveryRecord): void {
@@ -369,7 +484,16 @@ export async function createWebhookApp(opts: WebhookAppOptions): Promise<Webhook
     const started = performance.now();
     c.set("logFields", {});
     c.set("authenticated", false);
+    c.set(
+      "client",
+      clientAddress(c.env?.remoteAddr?.hostname, c.req.header("x-forwarded-for"), opts.trustProxy),
+    );
     await next();
+    const reason = REASON_OF_STATUS[c.res.status];
+    // A 429 replaces whatever answer was refused before it (the failure rate limit).
+    if (reason && (c.get("logFields").reason === undefined || c.res.status === 429)) {
+      c.get("logFields").reason = reason;
+    }
     const seconds = (performance.now() - started) / 1000;
     const route = routeOf(c.req.path);
     metrics.request(route, c.res.status, seconds);
@@ -380,13 +504,15 @@ export async function createWebhookApp(opts: WebhookAppOptions): Promise<Webhook
       route,
       status: c.res.status,
       duration_ms: Math.round(seconds * 1e6) / 1000,
-      source: c.env?.remoteAddr?.hostname,
+      source: c.get("client"),
       ...c.get("logFields"),
     });
   });
 
   const perSecond = opts.ratePerSecond ?? DEFAULT_RATE_PER_SECOND;
-  const limits = perSecond > 0 ? sourceLimits({ perSecond }) : undefined;
+  const limits = perSecond > 0
+    ? sourceLimits({ perSecond, key: (c) => c.get("client") ?? "unknown" })
+    : undefined;
   if (limits) app.use("/v1/*", limits.failures);
   const passAuthenticated: MiddlewareHandler<ServeEnv> = limits?.successes ??
     (async (_c, next) => {
@@ -396,7 +522,7 @@ export async function createWebhookApp(opts: WebhookAppOptions): Promise<Webhook
   const verify = verifySignature({
     secrets: opts.secrets,
     now: opts.now,
-    onReject: (problem) => metrics.rejected(problem),
+    onReject: (code) => metrics.rejected(code),
   });
   const authenticated: MiddlewareHandler<ServeEnv> = async (c, next) => {
     c.set("authenticated", true);
@@ -424,18 +550,37 @@ export async function createWebhookApp(opts: WebhookAppOptions): Promise<Webhook
     return undefined;
   }
 
-  app.post(
-    "/v1/cancel",
-    requireJson(),
-    limitBody(opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
-    verify,
-    authenticated,
-    passAuthenticated,
-    noteDelivery,
-    async (c) => {
-      const { id } = c.get("delivery");
-      const fields = c.get("logFields");
+  /** 409: the id came before with another body; the old result is not the answer to this one. */
+  function idReused(c: Context<ServeEnv>): Response {
+    c.get("logFields").reason = "id_reused";
+    return c.json({
+      error: "id_reused",
+      message: "this delivery id was used before with a different body; send it under a new id",
+    }, 409);
+  }
+
+  /** The answer of one delivery: the record's, or a refusal (store busy, shutting down). */
+  type Outcome = { record: DeliveryRecord; rendered: Rendered } | { response: Response };
+
+  /**
+   * Runs a delivery under the contract: answered from the store when known (409 when the body
+   * differs), else claimed, attempted within `deadlineMs`, and settled. `acceptNow` marks it as
+   * owing background retries from the start (senders that never retry, like Slack).
+   */
+  async function runDelivery(
+    c: Context<ServeEnv>,
+    id: string,
+    hash: string,
+    request: CancelRequest,
+    sender: Scheme | undefined,
+    deadlineMs: number,
+    acceptNow: boolean,
+  ): Promise<Outcome> {
+    const fields = c.get("logFields");
+    const done = (rendered: Rendered, record: DeliveryRecord): Outcome => ({ record, rendered });
+    const outcome = await (async (): Promise<Outcome | Response> => {
       const mine = active.get(id);
+      if (mine && mine.record.hash && mine.record.hash !== hash) return idReused(c);
       if (mine) {
         // Ours and under way: it now owes an answer in the background either way.
         fields.replay = true;
@@ -444,7 +589,7 @@ export async function createWebhookApp(opts: WebhookAppOptions): Promise<Webhook
           mine.record.accepted = true;
           save(mine.record);
         }
-        return send(c, renderRecord(mine.record));
+        return done(renderRecord(mine.record), mine.record);
       }
       let known: DeliveryRecord | undefined;
       try {
@@ -452,6 +597,11 @@ export async function createWebhookApp(opts: WebhookAppOptions): Promise<Webhook
       } catch (e) {
         if (!(e instanceof StoreBusyError)) throw e;
         return unavailable(c, "store_busy", `${e.message}; retry`);
+      }
+      if (known?.hash && known.hash !== hash) return idReused(c);
+      if (known?.state === "final") {
+        fields.replay = true;
+        return done(renderRecord(known), known);
       }
       if (known) {
         const answer = answerKnown(c, known);
@@ -465,20 +615,18 @@ export async function createWebhookApp(opts: WebhookAppOptions): Promise<Webhook
       }
       let fresh: DeliveryRecord | undefined;
       if (!known) {
-        const raw = c.get("rawBody");
-        const parsed = parseCancelRequest(raw, opts.maxUuids ?? DEFAULT_MAX_UUIDS);
-        if (!parsed.ok) return c.json(parsed.error, 400);
         const t = now();
-        const req = parsed.request;
+        const req = request;
         fresh = {
           id,
-          hash: await sha256Hex(raw),
+          hash,
+          ...(sender ? { sender } : {}),
           state: "running",
           ...("all" in req ? { all: req.kind ? { kind: req.kind } : {} } : {}),
           uuids: "uuids" in req ? req.uuids : null,
           codes: "uuids" in req ? "p".repeat(req.uuids.length) : "",
           errors: {},
-          accepted: false,
+          accepted: acceptNow,
           owner,
           leaseUntil: t + leaseMs,
           createdAt: t,
@@ -511,7 +659,7 @@ export async function createWebhookApp(opts: WebhookAppOptions): Promise<Webhook
       const timeout = new AbortController();
       const inTime = await Promise.race([
         job.then(() => true),
-        delay(opts.deadlineMs, timeout.signal).then(() => false, () => false),
+        delay(deadlineMs, timeout.signal).then(() => false, () => false),
       ]);
       timeout.abort();
       if (!inTime) {
@@ -520,10 +668,183 @@ export async function createWebhookApp(opts: WebhookAppOptions): Promise<Webhook
           record.accepted = true;
           save(record);
         }
-        return send(c, renderRecord(record));
+        return done(renderRecord(record), record);
       }
       const state: string = record.state;
-      return send(c, renderRecord(record, state !== "final" && !record.accepted));
+      return done(renderRecord(record, state !== "final" && !record.accepted), record);
+    })();
+    return outcome instanceof Response ? { response: outcome } : outcome;
+  }
+
+  const senderOfRequest: MiddlewareHandler<ServeEnv> = async (c, next) => {
+    const sender = senderOf(c.req.raw.headers);
+    if (sender) c.set("sender", sender);
+    const allowed = CONTENT_TYPES[sender ?? ""] ?? ["application/json"];
+    const type = mediaType(c.req.header("content-type"));
+    if (!type || !allowed.includes(type)) {
+      c.get("logFields").reason = "unsupported_media_type";
+      return c.json({
+        error: "unsupported_media_type",
+        message: `Content-Type must be ${allowed.join(" or ")}`,
+      }, 415);
+    }
+    await next();
+  };
+
+  /** Checks the request as its sender signs or authorises it, over the raw body. */
+  const verifySender: MiddlewareHandler<ServeEnv> = async (c, next) => {
+    const raw = c.req.raw.body ? new Uint8Array(await c.req.arrayBuffer()) : new Uint8Array(0);
+    const h = c.req.raw.headers;
+    let v: Verification;
+    switch (c.get("sender")) {
+      case "slack":
+        v = await verifySlack(
+          opts.slackKeys ?? [],
+          {
+            timestamp: h.get("x-slack-request-timestamp"),
+            signature: h.get("x-slack-signature"),
+          },
+          raw,
+          now(),
+        );
+        break;
+      case "grafana":
+        v = await verifyGrafana(
+          opts.grafanaKeys ?? [],
+          {
+            signature: h.get(GRAFANA_SIGNATURE_HEADER),
+            timestamp: h.get(GRAFANA_TIMESTAMP_HEADER),
+          },
+          raw,
+          now(),
+        );
+        break;
+      case "alertmanager": {
+        const token = (h.get("authorization") ?? "").replace(/^bearer\s+/i, "").trim();
+        if (!checkBearer) {
+          v = reject("no_secret", "no bearer token is configured (CONTREE_WEBHOOK_BEARER)");
+        } else if (!await checkBearer(token)) {
+          v = reject("bad_token", "bearer token not accepted");
+        } else {
+          const grafana = /^grafana/i.test(h.get("user-agent") ?? "");
+          v = {
+            ok: true,
+            delivery: {
+              scheme: grafana ? "grafana" : "alertmanager",
+              id: `${grafana ? "grafana" : "alert"}_${crypto.randomUUID()}`,
+            },
+          };
+        }
+        break;
+      }
+      default:
+        v = await verifyRequest(opts.secrets, h, raw, now());
+    }
+    if (!v.ok) return unauthorized(c, v, (code) => metrics.rejected(code));
+    c.set("delivery", v.delivery);
+    c.set("rawBody", raw);
+    await next();
+  };
+
+  app.post(
+    "/v1/cancel",
+    senderOfRequest,
+    limitBody(opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
+    verifySender,
+    authenticated,
+    passAuthenticated,
+    noteDelivery,
+    async (c) => {
+      const d = c.get("delivery");
+      const raw = c.get("rawBody");
+      const fields = c.get("logFields");
+      let interpretation: Interpretation;
+      let slack: ReturnType<typeof parseSlackCommand> | undefined;
+      switch (d.scheme) {
+        case "github": {
+          const event = c.req.header("x-github-event");
+          interpretation = interpretGithub(
+            event,
+            mediaType(c.req.header("content-type")),
+            raw,
+            maxUuids,
+          );
+          if (event !== undefined) fields.event = eventName(event);
+          break;
+        }
+        case "slack":
+          slack = parseSlackCommand(raw, maxUuids);
+          interpretation = slack.request
+            ? { kind: "cancel", request: slack.request }
+            : answer(200, ephemeral(slackEscape(slack.usage ?? "")), "usage");
+          break;
+        case "alertmanager":
+        case "grafana":
+          interpretation = interpretAlerts(raw, maxUuids);
+          break;
+        default: {
+          const parsed = parseCancelRequest(raw, maxUuids);
+          interpretation = parsed.ok
+            ? { kind: "cancel", request: parsed.request }
+            : answer(400, { ...parsed.error }, parsed.error.error);
+        }
+      }
+      if (interpretation.kind === "answer") {
+        if (interpretation.reason) fields.reason = interpretation.reason;
+        return c.json(interpretation.body, interpretation.status);
+      }
+      const hash = await sha256Hex(raw);
+      if (!slack) {
+        const run = await runDelivery(
+          c,
+          d.id,
+          hash,
+          interpretation.request,
+          d.scheme,
+          opts.deadlineMs,
+          false,
+        );
+        return "response" in run ? run.response : send(c, run.rendered);
+      }
+      // Slack: always 200 with an ephemeral message within its 3 s; an unfinished delivery is
+      // retried in the background and its result POSTed to the response_url.
+      const run = await runDelivery(
+        c,
+        d.id,
+        hash,
+        interpretation.request,
+        "slack",
+        Math.min(opts.deadlineMs, SLACK_ANSWER_MS),
+        true,
+      );
+      if ("response" in run) {
+        let message = `status ${run.response.status}`;
+        try {
+          const j = await run.response.clone().json();
+          if (typeof j?.message === "string") message = j.message;
+        } catch { /* not JSON */ }
+        return c.json(ephemeral(slackEscape(`Not done: ${message}`)), 200);
+      }
+      // Read the state now: the delivery may have finished since the deadline passed.
+      const final = run.record.state === "final";
+      const result = JSON.parse(final ? renderRecord(run.record).body : run.rendered.body);
+      if (!final) {
+        const url = slack.responseUrl;
+        if (url) {
+          followUps.set(d.id, (r) => {
+            const text = slackSummary(JSON.parse(renderRecord(r).body));
+            track(
+              postSlackResponse(url, ephemeral(text), {
+                prefix: opts.slackResponsePrefix,
+                fetch: opts.fetch,
+              }).then((outcome) => {
+                if (outcome !== "ok") log.warning(`Slack delivery ${d.id}: ${outcome}`);
+              }),
+            );
+          });
+        }
+      }
+      return c.json(ephemeral(slackSummary(result)), 200);
     },
   );
 
@@ -564,6 +885,43 @@ export async function createWebhookApp(opts: WebhookAppOptions): Promise<Webhook
 
   app.get("/healthz", (c) => stopping ? c.text("shutting down\n", 503) : c.text("ok\n"));
 
+  // Readiness: the API answers an authenticated request (cached a few seconds, one check at a
+  // time) and the store takes writes. The answer names which part failed with a short code.
+  const readyCacheMs = opts.readyCacheMs ?? 5000;
+  let apiCheck: { at: number; result: Promise<string>; ok: boolean } | undefined;
+  function checkApi(): Promise<string> {
+    // A success is reused for readyCacheMs, a failure for a fifth of that (recovering shows soon).
+    if (apiCheck && now() - apiCheck.at < (apiCheck.ok ? readyCacheMs : readyCacheMs / 5)) {
+      return apiCheck.result;
+    }
+    const result = opts.client.request("GET", "/v1/operations", [["limit", "1"]], {
+      signal: AbortSignal.any([AbortSignal.timeout(3000), hard.signal]),
+    }).then(
+      () => "ok",
+      (e) => e instanceof ApiError ? `http_${e.status}` : "unreachable",
+    );
+    const check = { at: now(), result, ok: true };
+    result.then((r) => check.ok = r === "ok");
+    apiCheck = check;
+    return result;
+  }
+  app.get("/readyz", async (c) => {
+    if (stopping) return c.json({ status: "not_ready", reason: "shutting_down" }, 503);
+    let storeState = "ok";
+    try {
+      if (store.pendingWrites() > 0 || !store.writable()) storeState = "not_writable";
+    } catch {
+      storeState = "not_writable";
+    }
+    const api = await checkApi();
+    const ready = api === "ok" && storeState === "ok";
+    if (!ready) c.get("logFields").reason = api !== "ok" ? `api_${api}` : "store_not_writable";
+    return c.json(
+      { status: ready ? "ready" : "not_ready", api, store: storeState },
+      ready ? 200 : 503,
+    );
+  });
+
   app.get("/metrics", (c) => {
     let size = -1;
     let bytes = -1;
@@ -575,10 +933,25 @@ export async function createWebhookApp(opts: WebhookAppOptions): Promise<Webhook
     }
     return c.text(
       metrics.render({
-        contree_serve_deliveries_running: active.size,
-        ...(size >= 0 ? { contree_serve_deliveries_stored: size } : {}),
-        ...(bytes >= 0 ? { contree_serve_store_bytes: bytes } : {}),
-        contree_serve_store_pending_writes: store.pendingWrites(),
+        contree_serve_deliveries_running: {
+          help: "Deliveries this process is working on.",
+          value: active.size,
+        },
+        ...(size >= 0
+          ? { contree_serve_deliveries_stored: { help: "Delivery records kept.", value: size } }
+          : {}),
+        ...(bytes >= 0
+          ? {
+            contree_serve_store_bytes: {
+              help: "Bytes of the delivery records kept.",
+              value: bytes,
+            },
+          }
+          : {}),
+        contree_serve_store_pending_writes: {
+          help: "Record writes queued because the --state file was locked.",
+          value: store.pendingWrites(),
+        },
       }),
       200,
       { "content-type": "text/plain; version=0.0.4; charset=utf-8" },

@@ -5,7 +5,8 @@ import { concurrencyFromEnv } from "../ops/cancel.ts";
 import { dirname, resolve } from "node:path";
 import { contreeHome } from "../config/config.ts";
 import { envNumber } from "../config/env.ts";
-import { log, logAccess } from "../log/log.ts";
+import { log, logAccess, logJsonLines, maskSecrets } from "../log/log.ts";
+import { accessLogWriter } from "../log/access.ts";
 import { sessionDbPath } from "../session/schema.ts";
 import {
   createWebhookApp,
@@ -21,7 +22,10 @@ import {
   StateFileError,
   type StoreOptions,
 } from "./dedupe/index.ts";
-import { parseSecrets, SecretError } from "./verify/index.ts";
+import { SecretError } from "./verify/index.ts";
+import { readSenderSecrets } from "./verify/secrets.ts";
+import { parseTrustedProxies, type TrustedProxies } from "./proxy/index.ts";
+import { SLACK_RESPONSE_URL_PREFIX } from "./senders/slack/index.ts";
 import { type GuardedServer, limitsFromEnv, listen } from "./listen/index.ts";
 
 /** Seconds given to in-flight cancels after SIGINT/SIGTERM (`CONTREE_WEBHOOK_GRACE`). */
@@ -92,22 +96,60 @@ function stopSignal(interrupt: AbortSignal): { promise: Promise<string>; dispose
   };
 }
 
+/**
+ * Arguments of `kill --serve` / `op cancel --serve`, as the command table parses them (the
+ * flags are declared in lib/cli/commands.ts, SERVE_OPTIONS).
+ */
+export interface ServeArgs {
+  /** UUIDs given on the command line: refused, each webhook names its own. */
+  uuids: string[];
+  /** `--all` on the command line: refused likewise. */
+  all: boolean;
+  /** `--hostname`. */
+  hostname: string;
+  /** `--port` (0: any free port). */
+  port: number;
+  /** `--state`: the SQLite file of answered deliveries. */
+  state?: string;
+  /** `--deadline`, seconds. */
+  deadline: number;
+  /** `--trust-proxy CIDR[,CIDR]`: proxies whose X-Forwarded-For names the client. */
+  trustProxy?: string;
+}
+
 /** The `--serve` handler of `kill` / `op cancel`. */
-export async function serve(ctx: CommandContext): Promise<number> {
+export async function serve(ctx: CommandContext<ServeArgs>): Promise<number> {
   const { args, io } = ctx;
-  if ((args.uuids as string[]).length || args.all) {
+  if (args.uuids.length || args.all) {
     log.error("--serve takes no UUIDs or --all: each webhook's body says what to cancel");
     return 1;
   }
-  let secrets;
+  let senders;
   try {
-    secrets = await parseSecrets(io.env.CONTREE_WEBHOOK_SECRET);
+    senders = await readSenderSecrets(io.env);
   } catch (e) {
     if (e instanceof SecretError) {
       log.error(e.message);
       return 1;
     }
     throw e;
+  }
+  const secrets = senders.webhook;
+  let trustProxy: TrustedProxies | undefined;
+  if (args.trustProxy !== undefined) {
+    try {
+      trustProxy = parseTrustedProxies(args.trustProxy);
+    } catch (e) {
+      log.error(`--trust-proxy: ${e instanceof Error ? e.message : e}`);
+      return 2;
+    }
+  }
+  const slackPrefix = io.env.CONTREE_SLACK_RESPONSE_URL_PREFIX || SLACK_RESPONSE_URL_PREFIX;
+  if (!/^https?:\/\/[^/\s]+\//.test(slackPrefix)) {
+    log.error(
+      "CONTREE_SLACK_RESPONSE_URL_PREFIX must be an http(s) URL ending its host with '/', e.g. https://hooks.slack.com/",
+    );
+    return 1;
   }
   const rate = envNumber(io.env, "CONTREE_WEBHOOK_RATE", {
     fallback: DEFAULT_RATE_PER_SECOND,
@@ -134,8 +176,8 @@ export async function serve(ctx: CommandContext): Promise<number> {
     integer: true,
   });
   const concurrency = concurrencyFromEnv(io.env);
-  const limits = limitsFromEnv(io.env, args.deadline as number);
-  const statePath = args.state as string | undefined;
+  const limits = limitsFromEnv(io.env, args.deadline);
+  const statePath = args.state;
   let store: DeliveryStore;
   if (statePath) {
     const profile = ctx.profile?.name ?? "default";
@@ -152,25 +194,39 @@ export async function serve(ctx: CommandContext): Promise<number> {
   } else {
     store = memoryStore({ maxBytes });
   }
+  // The access log: JSON lines written directly in batches (flushed at the latest at exit).
+  const access = accessLogWriter({
+    write: (text) => io.stderr.write(text),
+    enabled: log.isEnabledFor("info"),
+    mask: maskSecrets,
+  });
   try {
     const webhook = await createWebhookApp({
       client: ctx.client,
       secrets,
       store,
-      deadlineMs: (args.deadline as number) * 1000,
-      readToken: io.env.CONTREE_WEBHOOK_READ_TOKEN || undefined,
+      deadlineMs: args.deadline * 1000,
+      readToken: senders.readToken,
+      slackKeys: senders.slack,
+      slackResponsePrefix: slackPrefix,
+      bearer: senders.bearer,
+      grafanaKeys: senders.grafana,
+      trustProxy,
+      auditLog: logAccess,
       retryForMs: retryFor * 1000,
       ratePerSecond: rate,
       concurrency,
       upstreamLimit,
-      accessLog: logAccess,
+      accessLog: access.log,
     });
     const stop = stopSignal(ctx.interrupt);
     let server: GuardedServer;
+    // From here on every stderr line is JSON, like the access log.
+    logJsonLines();
     try {
       server = listen({
-        hostname: args.hostname as string,
-        port: args.port as number,
+        hostname: args.hostname,
+        port: args.port,
         ...limits,
         onListen({ hostname, port }) {
           const host = hostname.includes(":") ? `[${hostname}]` : hostname;
@@ -193,14 +249,17 @@ export async function serve(ctx: CommandContext): Promise<number> {
       return 1;
     }
     log.info(
-      `Webhook server ready: ${secrets.standard.length} Standard Webhooks and ${secrets.github.length} GitHub-style secret(s)${
-        statePath ? `, state in ${statePath}` : ""
+      `Webhook server ready: ${secrets.standard.length} Standard Webhooks, ${secrets.github.length} GitHub, ${senders.slack.length} Slack and ${senders.grafana.length} Grafana secret(s), ${
+        senders.bearer ? "a" : "no"
+      } bearer token${statePath ? `, state in ${statePath}` : ""}${
+        trustProxy ? `, trusting X-Forwarded-For from ${trustProxy.cidrs.join(",")}` : ""
       }`,
     );
     webhook.resume();
     const signal = await stop.promise;
     stop.dispose();
     const busy = webhook.running();
+    access.flush();
     log.info(
       `${signal}: shutting down${
         busy ? `, finishing ${busy} delivery(ies) in flight (grace ${graceMs / 1000}s)` : ""
@@ -214,9 +273,11 @@ export async function serve(ctx: CommandContext): Promise<number> {
           : "Grace period over: unfinished deliveries were not completed (without --state they are not kept)",
       );
     }
+    access.flush();
     log.info("Stopped");
     return 0;
   } finally {
+    access.close();
     store.close();
   }
 }

@@ -47,8 +47,14 @@ export interface OperationCache {
  *
  * @example
  * ```ts
- * const cache = openOperationCache(home, "default", Deno.env.toObject());
- * cache.get("019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"); // payload or undefined
+ * const home = Deno.makeTempDirSync(); // the CONTREE_HOME
+ * try {
+ *   const cache = openOperationCache(home, "default", {});
+ *   cache.get("019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"); // payload or undefined
+ *   cache.close();
+ * } finally {
+ *   Deno.removeSync(home, { recursive: true });
+ * }
  * ```
  */
 export function openOperationCache(home: string, profile: string, env: Env): OperationCache {

@@ -93,7 +93,8 @@ export function splitTokens(args: readonly string[]): string[] {
   return args.flatMap((a) => a.split(/\s+/)).filter((t) => t !== "");
 }
 
-const NO_SESSION = "No active session; cannot resolve history entry. Run `contree use` first.";
+const NO_SESSION =
+  "No active session; cannot resolve history entry. Name the operation by UUID, or choose the session that has history with -S/--session or CONTREE_SESSION.";
 
 /**
  * Follows `next` up to `n` times from `start`. Returns the entry reached, or the number of steps

@@ -37,9 +37,6 @@ CREATE TABLE IF NOT EXISTS image_cache (
 CREATE INDEX IF NOT EXISTS idx_image_cache_kind ON image_cache (kind);
 `;
 
-/** Tables reference resolution reads; a database without them is not the original's. */
-export const HISTORY_TABLES = ["session_state", "session_branches", "session_history"];
-
 /** `<CONTREE_HOME>/cli/sessions/<profile>.db`, or `CONTREE_SESSION_DB` when set (decisions §12). */
 export function sessionDbPath(
   home: string,

@@ -53,7 +53,7 @@ export async function uuid5(namespace: string, name: string): Promise<string> {
   const h = new Uint8Array(await crypto.subtle.digest("SHA-1", data)).slice(0, 16);
   h[6] = (h[6] & 0x0f) | 0x50;
   h[8] = (h[8] & 0x3f) | 0x80;
-  const hex = Array.from(h, (b) => b.toString(16).padStart(2, "0")).join("");
+  const hex = h.toHex();
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
     hex.slice(20)
   }`;
@@ -237,9 +237,13 @@ export interface ResolveOptions {
  *
  * @example
  * ```ts
- * import { resolveReferences } from "../mod.ts";
+ * import { resolveReferences } from "../../mod.ts";
  *
- * const uuids = await resolveReferences(["HEAD", "@-1"], { profile: "default", session: "work" });
+ * // UUIDs pass through; "HEAD", "@-1", … are looked up in the profile's session history.
+ * const uuids = await resolveReferences(["019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"], {
+ *   profile: "default",
+ *   session: "work",
+ * });
  * ```
  */
 export async function resolveReferences(

@@ -2,11 +2,11 @@
 import assert from "node:assert/strict";
 import { AGENT_TOPICS } from "../../lib/cli/commands.ts";
 import { MANUAL, MANUAL_TITLE } from "../../lib/commands/agent.ts";
-import { makeHome, runContree } from "../helpers.ts";
+import { runContree, tempHome } from "../helpers.ts";
 
 Deno.test("agent: the whole manual with title, rules and every section; man is an alias", async () => {
-  const home = makeHome(); // no profile at all: agent needs none
-  const r = await runContree(["agent"], { home });
+  using home = tempHome(); // no profile at all: agent needs none
+  const r = await runContree(["agent"], { home: home.path });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, "");
   const out = r.stdout.split("\n");
@@ -20,17 +20,17 @@ Deno.test("agent: the whole manual with title, rules and every section; man is a
     assert.equal(out[i + 1], "-".repeat(s.title.length));
   }
   assert.ok(r.stdout.endsWith("\n") && !r.stdout.endsWith("\n\n"));
-  const man = await runContree(["man"], { home });
+  const man = await runContree(["man"], { home: home.path });
   assert.equal(man.stdout, r.stdout);
 });
 
 Deno.test("agent TOPIC: one section; every topic in the table has one; bad topic exits 2", async () => {
-  const home = makeHome();
+  using home = tempHome();
   assert.deepEqual(
     [...AGENT_TOPICS].sort(),
     ["all", ...MANUAL.map((s) => s.topic)].sort(),
   );
-  const r = await runContree(["agent", "wait"], { home });
+  const r = await runContree(["agent", "wait"], { home: home.path });
   assert.equal(r.code, 0, r.stderr);
   const wait = MANUAL.find((s) => s.topic === "wait")!;
   assert.equal(
@@ -39,13 +39,14 @@ Deno.test("agent TOPIC: one section; every topic in the table has one; bad topic
       "-".repeat(wait.title.length)
     }\n${wait.body}\n`,
   );
-  const bad = await runContree(["agent", "commands"], { home });
+  const bad = await runContree(["agent", "commands"], { home: home.path });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /contree agent: error: argument topic: invalid choice: 'commands'/);
 });
 
 Deno.test("agent -f json: one row per section with its index and count", async () => {
-  const r = await runContree(["-f", "json", "agent"], { home: makeHome() });
+  using home = tempHome();
+  const r = await runContree(["-f", "json", "agent"], { home: home.path });
   assert.equal(r.code, 0, r.stderr);
   const rows = r.stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
   assert.equal(rows.length, MANUAL.length);
@@ -65,7 +66,7 @@ Deno.test("agent -f json: one row per section with its index and count", async (
     assert.equal(row.section_index, i + 1);
     assert.equal(row.section_count, MANUAL.length);
   });
-  const csv = await runContree(["-f", "csv", "agent", "exit_codes"], { home: makeHome() });
+  const csv = await runContree(["-f", "csv", "agent", "exit_codes"], { home: home.path });
   assert.equal(csv.code, 0);
   assert.match(
     csv.stdout,
@@ -74,7 +75,8 @@ Deno.test("agent -f json: one row per section with its index and count", async (
 });
 
 Deno.test("agent: the manual names what mutates, the exit codes, references and jq recipes", async () => {
-  const r = await runContree(["agent"], { home: makeHome() });
+  using home = tempHome();
+  const r = await runContree(["agent"], { home: home.path });
   for (
     const needle of [
       /Mutating/,
@@ -90,7 +92,8 @@ Deno.test("agent: the manual names what mutates, the exit codes, references and 
 });
 
 Deno.test("help screens point at the manual", async () => {
-  const r = await runContree(["ps", "--help"], { home: makeHome() });
+  using home = tempHome();
+  const r = await runContree(["ps", "--help"], { home: home.path });
   assert.ok(
     r.stdout.includes(
       "agent note:\n  Before using this command in an automated workflow, read:\n    contree agent\n",

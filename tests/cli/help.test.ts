@@ -27,7 +27,7 @@ Deno.test("contree --help and no arguments list the implemented commands on stdo
     const r = await runContree(args, { home: makeHome() });
     assert.equal(r.code, 0);
     assert.match(r.stdout, /^usage: contree \[-h\] \[-v\] \[-p PROFILE\]/);
-    assert.match(r.stdout, /\{ps,kill,show,operation,op,agent,man\} \.\.\./);
+    assert.match(r.stdout, /\{ps,kill,show,operation,op,agent,man,completions\} \.\.\./);
     for (const cmd of ["ps", "kill", "show", "operation \\(op\\)", "agent \\(man\\)"]) {
       assert.match(r.stdout, new RegExp(`\\n    ${cmd} +\\S`));
     }
@@ -50,7 +50,7 @@ Deno.test("usage errors: argparse wording on stderr, exit 2, nothing on stdout",
     ],
     [
       ["bogus"],
-      "contree: error: argument command: invalid choice: 'bogus' (choose from 'ps', 'kill', 'show', 'operation', 'op', 'agent', 'man')",
+      "contree: error: argument command: invalid choice: 'bogus' (choose from 'ps', 'kill', 'show', 'operation', 'op', 'agent', 'man', 'completions')",
     ],
     [["op"], "contree operation: error: the following arguments are required: operation_action"],
     [
@@ -80,7 +80,21 @@ Deno.test("commands of the original that this program lacks say so in one line, 
     const r = await runContree([cmd, "x"], { home: makeHome() });
     assert.equal(r.code, 2);
     assert.deepEqual(lines(r.stderr), [
-      `contree: error: '${cmd}' is a command of the original contree CLI that this program does not implement (available: ps, kill, show, operation, agent)`,
+      `contree: error: '${cmd}' is a command of the original contree CLI that this program does not implement (available: ps, kill, show, operation, agent, completions)`,
     ]);
   }
+});
+
+Deno.test("the runner names no command: every mode and flag comes from the command table", () => {
+  for (const file of ["run.ts", "execute.ts"]) {
+    const code = Deno.readTextFileSync(new URL(`../../lib/cli/${file}`, import.meta.url))
+      .replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, ""); // comments may name them
+    for (const word of ["serve", "kill", "cancel", "UUID_OR_REF", "uuids", "invalid choice"]) {
+      assert.ok(!code.includes(word), `lib/cli/${file} mentions ${word}`);
+    }
+  }
+  const table = Deno.readTextFileSync(new URL("../../lib/cli/commands.ts", import.meta.url));
+  // The server's flags are declared once, in the table (no hand-written help screen).
+  assert.equal(table.match(/flags: \["--hostname"\]/g)?.length, 1);
+  assert.throws(() => Deno.statSync(new URL("../../lib/serve/help.ts", import.meta.url)));
 });

@@ -2,26 +2,36 @@
 import assert from "node:assert/strict";
 import type { Emulator } from "../emulator/server.ts";
 import {
+  CONCURRENCY_CASES,
   homeFor,
   lines,
-  makeHome,
   NO_CHILD_SIGNALS,
   runContree,
   spawnContree,
+  tempHome,
   withEmulator,
 } from "../helpers.ts";
 
 const deletedPaths = (emu: Emulator) => emu.seen("DELETE").map((r) => r.path);
 
-Deno.test("kill: several UUIDs, some joined by whitespace in one argument, one DELETE each in order", () =>
-  withEmulator(async (emu) => {
-    const [a, b, c] = emu.seed(3).map((o) => o.uuid);
-    const r = await runContree(["kill", a, `${b} \t${c}\n`], { home: homeFor(emu) });
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, "");
-    assert.deepEqual(lines(r.stderr), [a, b, c].map((u) => `[INFO] Cancelled operation ${u}`));
-    assert.deepEqual(deletedPaths(emu), [a, b, c].map((u) => `/v1/operations/${u}`));
-  }));
+for (const { name, env } of CONCURRENCY_CASES) {
+  Deno.test(`kill: several UUIDs, some joined by whitespace in one argument, one DELETE each in order (${name})`, () =>
+    withEmulator(async (emu) => {
+      const [a, b, c] = emu.seed(3).map((o) => o.uuid);
+      const r = await runContree(["kill", a, `${b} \t${c}\n`], { home: homeFor(emu), env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "");
+      assert.deepEqual(lines(r.stderr), [a, b, c].map((u) => `[INFO] Cancelled operation ${u}`));
+      const paths = deletedPaths(emu);
+      // In flight together the arrival order is the network's; one at a time it is the input's.
+      assert.deepEqual(
+        env.CONTREE_CONCURRENCY === "1" ? paths : paths.sort(),
+        (env.CONTREE_CONCURRENCY === "1" ? [a, b, c] : [a, b, c].sort()).map((u) =>
+          `/v1/operations/${u}`
+        ),
+      );
+    }));
+}
 
 Deno.test("op cancel, op kill, op k and operation cancel all cancel through the same handler", () =>
   withEmulator(async (emu) => {
@@ -87,22 +97,32 @@ Deno.test("kill: invalid tokens are reported together in one line and nothing is
     assert.equal(emu.requests.length, 0);
   }));
 
-Deno.test("kill: 404 and 409 are per-operation failures; the rest continue; exit 1", () =>
-  withEmulator(async (emu) => {
-    const [a] = emu.seed(1).map((o) => o.uuid);
-    const [done] = emu.seed(1, { status: "SUCCESS" }).map((o) => o.uuid);
-    const missing = "019e3fb6-e447-760d-b7ab-62ef51f91b1f";
-    const [c] = emu.seed(1).map((o) => o.uuid);
-    const r = await runContree(["kill", a, missing, done, c], { home: homeFor(emu) });
-    assert.equal(r.code, 1);
-    assert.deepEqual(lines(r.stderr), [
-      `[INFO] Cancelled operation ${a}`,
-      `[ERROR] Failed to cancel ${missing}: API 404 Not Found: {"detail":"Operation not found"}`,
-      `[ERROR] Failed to cancel ${done}: API 409 Conflict: {"detail":"Operation already finished"}`,
-      `[INFO] Cancelled operation ${c}`,
-    ]);
-    assert.equal(emu.seen("DELETE").length, 4);
-  }));
+// At concurrency 1 a loop that stopped at the first failure would never send the last DELETEs;
+// at the default (8) all four are in flight before any answer, so only the first run shows it.
+for (const { name, env } of CONCURRENCY_CASES) {
+  Deno.test(`kill: 404 and 409 are per-operation failures; the rest continue; exit 1 (${name})`, () =>
+    withEmulator(async (emu) => {
+      const [a] = emu.seed(1).map((o) => o.uuid);
+      const [done] = emu.seed(1, { status: "SUCCESS" }).map((o) => o.uuid);
+      const missing = "019e3fb6-e447-760d-b7ab-62ef51f91b1f";
+      const [c, d] = emu.seed(2).map((o) => o.uuid);
+      const r = await runContree(["kill", a, missing, done, c, d], { home: homeFor(emu), env });
+      assert.equal(r.code, 1);
+      assert.equal(r.stdout, "");
+      assert.deepEqual(lines(r.stderr), [
+        `[INFO] Cancelled operation ${a}`,
+        `[ERROR] Failed to cancel ${missing}: API 404 Not Found: {"detail":"Operation not found"}`,
+        `[ERROR] Failed to cancel ${done}: API 409 Conflict: {"detail":"Operation already finished"}`,
+        `[INFO] Cancelled operation ${c}`,
+        `[INFO] Cancelled operation ${d}`,
+      ]);
+      assert.deepEqual(
+        deletedPaths(emu).sort(),
+        [a, missing, done, c, d].sort().map((u) => `/v1/operations/${u}`),
+      );
+      assert.deepEqual([c, d].map((u) => emu.ops.get(u)!.status), ["CANCELLED", "CANCELLED"]);
+    }));
+}
 
 Deno.test("kill: 5xx answers are retried with the original's delays and warnings", () =>
   withEmulator(async (emu) => {
@@ -143,13 +163,20 @@ Deno.test("kill: 429 is retried after the server's Retry-After", () =>
   withEmulator(async (emu) => {
     const [op] = emu.seed(1);
     emu.fault({ status: 429, headers: { "retry-after": "1" } });
+    // The fast retry schedule (0.01 s) is in force: only the header can make it wait 1 s.
     const r = await runContree(["kill", op.uuid], { home: homeFor(emu) });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(lines(r.stderr), [
       "[WARNING] Rate limited (429), retrying in 1s…",
       `[INFO] Cancelled operation ${op.uuid}`,
     ]);
-    assert.deepEqual(emu.seen("DELETE").map((q) => q.status), [429, 202]);
+    const [limited, retried] = emu.seen("DELETE");
+    assert.deepEqual([limited.status, retried.status], [429, 202]);
+    assert.deepEqual([limited.path, retried.path], [1, 2].map(() => `/v1/operations/${op.uuid}`));
+    // A lower bound, not a performance bound: the retry must not come before Retry-After.
+    const gap = retried.at - limited.at;
+    assert.ok(gap >= 950, `retried ${gap.toFixed(0)} ms after the 429, Retry-After was 1 s`);
+    assert.equal(emu.ops.get(op.uuid)!.status, "CANCELLED");
   }));
 
 Deno.test("kill: a dropped connection is retried as a network error", () =>
@@ -168,7 +195,8 @@ Deno.test("kill: an unreachable API is a network error after the retries, exit 1
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close(); // nothing listens there now: connection refused
-  const home = makeHome([{ token: "t", url: `http://127.0.0.1:${port}` }]);
+  using homeDir = tempHome([{ token: "t", url: `http://127.0.0.1:${port}` }]);
+  const home = homeDir.path;
   const uuid = "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f";
   const r = await runContree(["kill", uuid], { home });
   assert.equal(r.code, 1);
@@ -185,51 +213,98 @@ Deno.test("kill: an unreachable API is a network error after the retries, exit 1
   );
 });
 
-Deno.test("kill: a request that times out is not retried and ends the command", () =>
-  withEmulator(async (emu) => {
-    const [a, b] = emu.seed(2).map((o) => o.uuid);
-    emu.fault({ delayMs: 2000 });
-    const r = await runContree(["kill", a, b], {
-      home: homeFor(emu),
-      env: { CONTREE_TIMEOUT: "0.3", CONTREE_CONCURRENCY: "1" },
-    });
-    assert.equal(r.code, 1);
-    const out = lines(r.stderr);
-    assert.equal(
-      out.at(-1),
-      `[ERROR] Network error: Request timed out: DELETE /v1/operations/${a}`,
-    );
-    assert.ok(out.includes(`[WARNING] Not cancelled: ${a} ${b}`), r.stderr);
-    assert.deepEqual(deletedPaths(emu), [`/v1/operations/${a}`]);
-  }));
+for (const { name, env } of CONCURRENCY_CASES) {
+  Deno.test(`kill: a request that times out is not retried and ends the command (${name})`, () =>
+    withEmulator(async (emu) => {
+      const [a, b, c] = emu.seed(3).map((o) => o.uuid);
+      emu.fault({ delayMs: 2000 });
+      const r = await runContree(["kill", a, b, c], {
+        home: homeFor(emu),
+        env: { CONTREE_TIMEOUT: "0.3", ...env },
+      });
+      assert.equal(r.code, 1);
+      const timedOut = `Request timed out: DELETE /v1/operations/${a}`;
+      if (env.CONTREE_CONCURRENCY === "1") {
+        // One at a time: nothing after the timed-out DELETE is sent.
+        assert.deepEqual(lines(r.stderr), [
+          "[WARNING] Stopped early: 0 cancelled, 1 failed, 2 not attempted",
+          `[WARNING] Not cancelled: ${a} ${b} ${c}`,
+          `[ERROR] Network error: ${timedOut}`,
+        ]);
+        assert.deepEqual(deletedPaths(emu), [`/v1/operations/${a}`]);
+      } else {
+        // All three were in flight: the other two landed; only the timed-out one is left.
+        assert.deepEqual(lines(r.stderr), [
+          `[INFO] Cancelled operation ${b}`,
+          `[INFO] Cancelled operation ${c}`,
+          "[WARNING] Stopped early: 2 cancelled, 1 failed, 0 not attempted",
+          `[WARNING] Not cancelled: ${a}`,
+          `[ERROR] Network error: ${timedOut}`,
+        ]);
+        assert.deepEqual(deletedPaths(emu).length, 3);
+      }
+      assert.equal(r.stdout, "");
+    }));
+}
 
-Deno.test("kill --all: pages through every active status and cancels only active operations", () =>
-  withEmulator(async (emu) => {
-    const pending = emu.seed(230, { status: "PENDING" }).map((o) => o.uuid);
-    const assigned = emu.seed(100, { status: "ASSIGNED" }).map((o) => o.uuid);
-    const executing = emu.seed(5, { status: "EXECUTING" }).map((o) => o.uuid);
-    emu.seed(50, { status: "SUCCESS" });
-    emu.seed(10, { status: "FAILED" });
-    const r = await runContree(["kill", "--all"], { home: homeFor(emu) });
-    assert.equal(r.code, 0, r.stderr.slice(0, 500));
-    const lists = emu.seen("GET", "/v1/operations").map((q) => q.search).sort();
-    assert.deepEqual(lists, [
-      "status=ASSIGNED&limit=100&offset=0",
-      "status=ASSIGNED&limit=100&offset=100",
-      "status=EXECUTING&limit=100&offset=0",
-      "status=PENDING&limit=100&offset=0",
-      "status=PENDING&limit=100&offset=100",
-      "status=PENDING&limit=100&offset=200",
-    ]);
-    // Input order of the log: PENDING, then ASSIGNED, then EXECUTING (server order within each).
-    const newestFirst = (xs: string[]) => [...xs].reverse();
-    const expected = [...newestFirst(pending), ...newestFirst(assigned), ...newestFirst(executing)];
-    assert.deepEqual(lines(r.stderr), expected.map((u) => `[INFO] Cancelled operation ${u}`));
-    assert.equal(emu.seen("DELETE").length, 335);
-    const statuses = [...emu.ops.values()].map((o) => o.status);
-    assert.equal(statuses.filter((s) => s === "CANCELLED").length, 335);
-    assert.equal(statuses.filter((s) => s === "SUCCESS").length, 50);
-  }));
+for (const { name, env } of CONCURRENCY_CASES) {
+  Deno.test(`kill --all: pages through every active status and cancels only active operations (${name})`, () =>
+    withEmulator(async (emu) => {
+      const pending = emu.seed(230, { status: "PENDING" }).map((o) => o.uuid);
+      const assigned = emu.seed(100, { status: "ASSIGNED" }).map((o) => o.uuid);
+      const executing = emu.seed(5, { status: "EXECUTING" }).map((o) => o.uuid);
+      emu.seed(50, { status: "SUCCESS" });
+      emu.seed(10, { status: "FAILED" });
+      const r = await runContree(["kill", "--all"], { home: homeFor(emu), env });
+      assert.equal(r.code, 0, r.stderr.slice(0, 500));
+      const lists = emu.seen("GET", "/v1/operations").map((q) => q.search).sort();
+      assert.deepEqual(lists, [
+        "status=ASSIGNED&limit=100&offset=0",
+        "status=ASSIGNED&limit=100&offset=100",
+        "status=EXECUTING&limit=100&offset=0",
+        "status=PENDING&limit=100&offset=0",
+        "status=PENDING&limit=100&offset=100",
+        "status=PENDING&limit=100&offset=200",
+      ]);
+      // Input order of the log: PENDING, then ASSIGNED, then EXECUTING (server order within each).
+      const newestFirst = (xs: string[]) => [...xs].reverse();
+      const expected = [
+        ...newestFirst(pending),
+        ...newestFirst(assigned),
+        ...newestFirst(executing),
+      ];
+      assert.deepEqual(lines(r.stderr), expected.map((u) => `[INFO] Cancelled operation ${u}`));
+      assert.equal(emu.seen("DELETE").length, 335);
+      const statuses = [...emu.ops.values()].map((o) => o.status);
+      assert.equal(statuses.filter((s) => s === "CANCELLED").length, 335);
+      assert.equal(statuses.filter((s) => s === "SUCCESS").length, 50);
+    }));
+}
+
+for (const { name, env } of CONCURRENCY_CASES) {
+  Deno.test(`kill --all: an operation listed under two statuses is cancelled once (${name})`, () =>
+    withEmulator(async (emu) => {
+      const [p, moving, e] = [
+        emu.add({ status: "PENDING" }),
+        emu.add({ status: "PENDING" }),
+        emu.add({ status: "EXECUTING" }),
+      ].map((o) => o.uuid);
+      emu.alsoListAs(moving, "EXECUTING"); // it moved on while the statuses were listed
+      const r = await runContree(["kill", "--all"], { home: homeFor(emu), env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "");
+      // Status order, then server order (newest first); the mover only where first listed.
+      assert.deepEqual(lines(r.stderr), [
+        `[INFO] Cancelled operation ${moving}`,
+        `[INFO] Cancelled operation ${p}`,
+        `[INFO] Cancelled operation ${e}`,
+      ]);
+      assert.deepEqual(
+        deletedPaths(emu).sort(),
+        [p, moving, e].sort().map((u) => `/v1/operations/${u}`),
+      );
+    }));
+}
 
 Deno.test("kill --all with UUIDs warns and ignores the UUIDs", () =>
   withEmulator(async (emu) => {
@@ -297,7 +372,7 @@ Deno.test("IAM profile without a project: per-operation local error, nothing sen
     const r = await runContree(["kill", a], { home: homeFor(emu, { type: "iam" }) });
     assert.equal(r.code, 1);
     assert.deepEqual(lines(r.stderr), [
-      `[ERROR] Failed to cancel ${a}: API 0 No project: No project configured. Run \`contree auth\` first.`,
+      `[ERROR] Failed to cancel ${a}: API 0 No project: No project configured: pass -P/--project or add \`project = ...\` to the profile in auth.ini`,
     ]);
     assert.equal(emu.requests.length, 0);
   }));
@@ -305,7 +380,8 @@ Deno.test("IAM profile without a project: per-operation local error, nothing sen
 Deno.test("a path prefix in the URL prefixes every request", () =>
   withEmulator(async (emu) => {
     const [a] = emu.seed(1).map((o) => o.uuid);
-    const home = makeHome([{ token: emu.token, url: `${emu.url}/` }]); // trailing slash too
+    using homeDir = tempHome([{ token: emu.token, url: `${emu.url}/` }]); // trailing slash too
+    const home = homeDir.path;
     const r = await runContree(["kill", a], { home });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(deletedPaths(emu), [`/api/v1/operations/${a}`]);
@@ -314,10 +390,11 @@ Deno.test("a path prefix in the URL prefixes every request", () =>
 Deno.test("global flags override the profile; -p and CONTREE_PROFILE pick profiles", () =>
   withEmulator(async (emu) => {
     const [a, b, c] = emu.seed(3).map((o) => o.uuid);
-    const home = makeHome([
+    using homeDir = tempHome([
       { name: "default", token: "wrong", url: "http://127.0.0.1:9" },
       { name: "good", token: emu.token, url: emu.url },
     ]);
+    const home = homeDir.path;
     const viaFlags = await runContree(["--token", emu.token, "-u", emu.url, "kill", a], { home });
     assert.equal(viaFlags.code, 0, viaFlags.stderr);
     const viaProfile = await runContree(["-p", "good", "kill", b], { home });
@@ -329,23 +406,34 @@ Deno.test("global flags override the profile; -p and CONTREE_PROFILE pick profil
 
 Deno.test("config problems are one-line errors with exit 1", async () => {
   const uuid = "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f";
-  const empty = makeHome();
+  using emptyDir = tempHome();
+  const empty = emptyDir.path;
   const noProfile = await runContree(["kill", uuid], { home: empty });
   assert.equal(noProfile.code, 1);
   assert.deepEqual(lines(noProfile.stderr), [
-    "[ERROR] Profile 'default' does not exist. Run `contree auth` first.",
+    `[ERROR] Profile 'default' does not exist in ${empty}/auth.ini: set CONTREE_URL and CONTREE_TOKEN (or CONTREE_TOKEN_FILE), pass -u and --token, or create the file, e.g.:`,
+    "    [profile:default]",
+    "    type = jwt",
+    "    url = https://<API base URL>",
+    "    token = <API token>",
   ]);
   const unknown = await runContree(["-p", "nope", "kill", uuid], { home: empty });
   assert.deepEqual(lines(unknown.stderr), [
-    "[ERROR] Profile 'nope' does not exist. Run `contree auth` first.",
+    `[ERROR] Profile 'nope' does not exist in ${empty}/auth.ini: add it, e.g.:`,
+    "    [profile:nope]",
+    "    type = jwt",
+    "    url = https://<API base URL>",
+    "    token = <API token>",
   ]);
-  const noUrl = makeHome([{ token: "t" }]);
+  using noUrlDir = tempHome([{ token: "t" }]);
+  const noUrl = noUrlDir.path;
   const r3 = await runContree(["kill", uuid], { home: noUrl });
   assert.equal(r3.code, 1);
   assert.deepEqual(lines(r3.stderr), [
-    "[ERROR] No URL configured for JWT profile 'default'. Run `contree auth` or pass --url.",
+    `[ERROR] No URL configured for JWT profile 'default': add \`url = ...\` to [profile:default] in ${noUrl}/auth.ini, set CONTREE_URL, or pass -u/--url`,
   ]);
-  const broken = makeHome();
+  using brokenDir = tempHome();
+  const broken = brokenDir.path;
   Deno.writeTextFileSync(`${broken}/auth.ini`, "token = x\n[profile:default]\nurl = http://h\n");
   const r4 = await runContree(["kill", uuid], { home: broken });
   assert.equal(r4.code, 1);
@@ -366,7 +454,8 @@ Deno.test("config problems are one-line errors with exit 1", async () => {
 Deno.test("cli.ini merges under auth.ini and its [cli] section sets flag defaults", () =>
   withEmulator(async (emu) => {
     const [a] = emu.seed(1).map((o) => o.uuid);
-    const home = makeHome([{ token: emu.token }]); // url only in cli.ini
+    using homeDir = tempHome([{ token: emu.token }]); // url only in cli.ini
+    const home = homeDir.path;
     Deno.writeTextFileSync(
       `${home}/cli.ini`,
       `[cli]\nlog_level = warning\n\n[profile:default]\nurl = ${emu.url}\ntoken = overridden\n`,
@@ -427,8 +516,7 @@ Deno.test({
     }
     // From now on a DELETE takes 10 s: those in flight at Ctrl-C must be aborted, not awaited.
     emu.latencyMs = 10_000;
-    const sentBefore = emu.seen("DELETE").length;
-    while (emu.seen("DELETE").length < sentBefore + 2) await new Promise((r) => setTimeout(r, 10));
+    await emu.waitFor("DELETE", "", emu.seen("DELETE").length + 2);
     const signalled = performance.now();
     child.kill("SIGINT");
     for (;;) {
@@ -491,7 +579,8 @@ Deno.test("kill --all: garbage from the server is a one-line error, exit 1, no D
   }));
 
 Deno.test("a broken cli.ini is a one-line error, exit 1", async () => {
-  const home = makeHome([{ token: "t", url: "http://127.0.0.1:9" }]);
+  using homeDir = tempHome([{ token: "t", url: "http://127.0.0.1:9" }]);
+  const home = homeDir.path;
   Deno.writeTextFileSync(`${home}/cli.ini`, "[cli\nlog_level = debug\n");
   const r = await runContree(["kill", "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"], { home });
   assert.equal(r.code, 1);

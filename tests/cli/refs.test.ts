@@ -6,7 +6,7 @@ import { DatabaseSync } from "node:sqlite";
 import { deriveSessionKey } from "../../lib/session/session.ts";
 import { sessionDbPath } from "../../lib/session/schema.ts";
 import { type Emulator, startEmulator } from "../emulator/server.ts";
-import { homeFor, lines, runContree, type RunResult } from "../helpers.ts";
+import { homeFor, lines, runContree, type RunResult, tempDir } from "../helpers.ts";
 import { OPS, SessionDb } from "../session_db.ts";
 
 const { A, B, C, D, E } = OPS;
@@ -35,7 +35,7 @@ async function withScene(
   fn: (s: Scene) => Promise<void>,
   build: ((db: SessionDb) => void) | null = standardHistory,
 ): Promise<void> {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   try {
     for (const uuid of Object.values(OPS)) emu.add({ uuid });
     const home = homeFor(emu);
@@ -110,7 +110,8 @@ Deno.test("references, literals and joined arguments mix; -S wins over CONTREE_S
 Deno.test("without -S or CONTREE_SESSION the original's derived key is used", () =>
   withScene(async (s) => {
     // Our spawned CLI's parent is this test process; its stdin is not a terminal.
-    const cwd = Deno.makeTempDirSync({ prefix: "myproj-" });
+    using cwdDir = tempDir("myproj-");
+    const cwd = cwdDir.path;
     const key = await deriveSessionKey("default", cwd, { ppid: Deno.pid, tty: undefined });
     const db = SessionDb.create(s.db);
     db.linear(key, [E]);
@@ -130,7 +131,8 @@ async function expectRefusal(s: Scene, args: string[], line: string, env?: Recor
   assert.deepEqual(s.emu.requests, [], "nothing was sent");
 }
 
-const NO_SESSION = "No active session; cannot resolve history entry. Run `contree use` first.";
+const NO_SESSION =
+  "No active session; cannot resolve history entry. Name the operation by UUID, or choose the session that has history with -S/--session or CONTREE_SESSION.";
 
 Deno.test("kill: each resolution failure gets the spec's error line, and nothing is sent", () =>
   withScene(async (s) => {
@@ -309,7 +311,7 @@ Deno.test("kill HEAD resolves while another process holds a write transaction (W
   }));
 
 Deno.test("show and op wait resolve references the same way as kill", async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   try {
     const home = homeFor(emu);
     const [older, tip] = emu.seed(2, { status: "SUCCESS" }).map((o) => o.uuid);

@@ -296,3 +296,19 @@ Deno.test("show: SUCCESS with exit code 1 stays SUCCESS in the row; null fields 
     assert.equal(second[col("duration")], "");
     assert.equal(second[col("image")], "");
   }));
+
+Deno.test("show: each operation's columns in its own field order (the API's, not the first row's)", () =>
+  withEmulator(async (emu) => {
+    const first = emu.add({ status: "SUCCESS" });
+    // The API gave this one its fields in another order.
+    const { uuid, kind, status, created_at, ...rest } = emu.add({ status: "FAILED" });
+    const second = { status, created_at, kind, uuid, ...rest };
+    emu.ops.set(uuid, second);
+    const r = await runContree(["-f", "json", "show", first.uuid, uuid], { home: homeFor(emu) });
+    assert.equal(r.code, 0, r.stderr);
+    const keys = r.stdout.trimEnd().split("\n").map((l) => Object.keys(JSON.parse(l)).slice(0, 4));
+    assert.deepEqual(keys, [
+      ["uuid", "kind", "status", "duration"],
+      ["status", "created_at", "kind", "uuid"],
+    ]);
+  }));

@@ -3,7 +3,7 @@ import { startEmulator } from "../emulator/server.ts";
 import { homeFor, lines, runContree } from "../helpers.ts";
 
 Deno.test("kill cancels one operation with one DELETE", async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   try {
     const [op] = emu.seed(1, { status: "EXECUTING" });
     const r = await runContree(["kill", op.uuid], { home: homeFor(emu) });

@@ -1,6 +1,7 @@
 // End-to-end tests of `contree op wait` / `op w`: the real main.ts against the emulator.
 import assert from "node:assert/strict";
 import {
+  CONCURRENCY_CASES,
   homeFor,
   lines,
   NO_CHILD_SIGNALS,
@@ -88,18 +89,25 @@ Deno.test("op wait: exit status from status and sandbox exit codes", () =>
     assert.equal(old.rows[0].exit_code, 5);
   }));
 
-Deno.test("op wait: rows of one round come in input order; duplicates collapse", () =>
-  withEmulator(async (emu) => {
-    const ops = emu.seed(4, { status: "SUCCESS" });
-    const order = [ops[2], ops[0], ops[3], ops[1]].map((o) => o.uuid);
-    const r = await runContree(["-f", "json", "op", "wait", ...order, order[0]], {
-      home: homeFor(emu),
-      env: FAST,
-    });
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(jsonRows(r.stdout).map((o) => o.uuid), order);
-    assert.equal(emu.seen("GET").length, 4);
-  }));
+for (const { name, env } of CONCURRENCY_CASES) {
+  Deno.test(`op wait: rows of one round come in input order; duplicates collapse (${name})`, () =>
+    withEmulator(async (emu) => {
+      const ops = emu.seed(4, { status: "SUCCESS" });
+      const order = [ops[2], ops[0], ops[3], ops[1]].map((o) => o.uuid);
+      // The first-given answers last: input order must not come from arrival order.
+      emu.fault({ delayMs: 100 });
+      const r = await runContree(["-f", "json", "op", "wait", ...order, order[0]], {
+        home: homeFor(emu),
+        env: { ...FAST, ...env },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(lines(r.stderr), [
+        `[WARNING] Operation ${order[0]} given more than once; acting on it once`,
+      ]);
+      assert.deepEqual(jsonRows(r.stdout).map((o) => o.uuid), order);
+      assert.equal(emu.seen("GET").length, 4);
+    }));
+}
 
 Deno.test("op wait: the timeout prints timed-out rows (no exit_code), warns, exit 1", () =>
   withEmulator(async (emu) => {
@@ -203,7 +211,7 @@ Deno.test({
       home: homeFor(emu),
       env: { CONTREE_WAIT_DELAYS: "0.05" },
     });
-    while (emu.seen("GET", stuck.uuid).length < 2) await new Promise((r) => setTimeout(r, 20));
+    await emu.waitFor("GET", stuck.uuid, 2);
     child.kill("SIGINT");
     const out = await child.output();
     const dec = new TextDecoder();
@@ -214,3 +222,22 @@ Deno.test({
       "[ERROR] User interrupted",
     ]);
   }));
+
+for (const { name, env } of CONCURRENCY_CASES) {
+  Deno.test(`op wait --all: an operation listed under two statuses is one row (${name})`, () =>
+    withEmulator(async (emu) => {
+      const p = emu.add({ status: "PENDING" }).uuid;
+      const moving = emu.add({ status: "PENDING" }).uuid;
+      const e = emu.add({ status: "EXECUTING" }).uuid;
+      emu.alsoListAs(moving, "EXECUTING");
+      for (const u of [p, moving, e]) emu.onPoll(u, 1, { status: "SUCCESS" });
+      const r = await runContree(["-f", "json", "op", "wait", "--all"], {
+        home: homeFor(emu),
+        env: { ...FAST, ...env },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, "");
+      assert.deepEqual(jsonRows(r.stdout).map((o) => o.uuid), [moving, p, e]);
+      assert.equal(emu.seen("GET", `/v1/operations/${moving}`).length, 1);
+    }));
+}

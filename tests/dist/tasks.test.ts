@@ -26,7 +26,12 @@ Deno.test("PERMISSIONS are the least the program needs: no sys, run, ffi or all"
 });
 
 Deno.test("compile covers all six targets into dist/contree-<target>[.exe] with a frozen lockfile", () => {
-  assert.deepEqual(tasks.compile.dependencies, TARGETS.map((t) => `compile:${t}`));
+  // `compile` runs scripts/compile.ts: it checks denort can be had, then every compile:* task.
+  assert.match(tasks.compile.command ?? "", /scripts\/compile\.ts$/);
+  assert.deepEqual(
+    Object.keys(tasks).filter((t) => t.startsWith("compile:")).sort(),
+    TARGETS.map((t) => `compile:${t}`).sort(),
+  );
   for (const target of TARGETS) {
     const argv = words(tasks[`compile:${target}`].command!);
     const exe = target.includes("windows") ? ".exe" : "";
@@ -117,4 +122,17 @@ Deno.test("release.yml: tag check, every target compiled and run, SHA256SUMS att
   const publish = strings(doc.jobs.publish.steps).join("\n");
   assert.match(publish, /sha256sum contree-\* > SHA256SUMS/);
   assert.match(publish, /dist\/SHA256SUMS/);
+});
+
+Deno.test("test runs the JSDoc examples; check lints JSDoc and forbids import circles; CI runs both", () => {
+  assert.ok(words(tasks.test.command!).includes("--doc"), tasks.test.command);
+  const check = tasks.check.command!;
+  for (const step of ["deno fmt --check", "deno lint", "deno check", "deno doc --lint mod.ts"]) {
+    assert.ok(check.includes(step), `check lacks ${step}`);
+  }
+  assert.match(check, /deno run --allow-read scripts\/check_cycles\.ts$/);
+  const ci = Deno.readTextFileSync(new URL(".ci/run", ROOT_URL));
+  const at = (text: string) => ci.indexOf(text);
+  assert.ok(at("deno task check") > 0 && at("deno task check") < at("deno task test"), ci);
+  assert.match(ci, /echo "\$\{passed\} passed, \$\{failed\} failed"\nexit "\$status"\n$/);
 });

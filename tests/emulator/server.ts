@@ -26,6 +26,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   headers: Record<string, string>;
   status: number;
+  /** When it arrived (`performance.now()` of the test process, in milliseconds). */
+  at: number;
 }
 
 /** A fault applied to the next matching requests. */
@@ -60,8 +62,8 @@ export interface EmulatorOptions {
   record?: boolean;
 }
 
-/** A running emulator. */
-export interface Emulator {
+/** A running emulator; `await using emu = await startEmulator()` closes it at the end of scope. */
+export interface Emulator extends AsyncDisposable {
   /** Base URL including the prefix, e.g. `http://127.0.0.1:34567/api`. */
   url: string;
   token: string;
@@ -81,6 +83,24 @@ export interface Emulator {
    * fields are merged before answering. For `op wait` tests (PENDING → … → SUCCESS).
    */
   onPoll(uuid: string, n: number, fields: Partial<EmulatedOperation>): void;
+  /**
+   * Resolves once `n` requests matching `method` (and `pathPart`) have arrived: an event to await
+   * instead of a sleep. Rejects after `ms` (default 15 s) with what was seen.
+   */
+  waitFor(method: string, pathPart?: string, n?: number, ms?: number): Promise<RecordedRequest[]>;
+  /**
+   * Lists the operation under `status` as well as its own (as if it moved between statuses while
+   * a client paged through them): `?status=` listings of both include it.
+   */
+  alsoListAs(uuid: string, status: string): void;
+  /** Most requests in flight at once so far (all methods together). */
+  readonly maxInFlight: number;
+  /** Runs `fn` when the emulator closes (after the server stopped), e.g. to remove a temp dir. */
+  defer(fn: () => void | Promise<void>): void;
+  /**
+   * Stops the server, then runs every {@link Emulator.defer}red clean-up (even if one throws).
+   * Closing again returns the same promise.
+   */
   close(): Promise<void>;
 }
 
@@ -142,8 +162,16 @@ export function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const requests: RecordedRequest[] = [];
   const faults: Fault[] = [];
   let sorted: EmulatedOperation[] | undefined; // newest first; rebuilt after changes
+  const filtered = new Map<string, EmulatedOperation[]>(); // listing filter → matches of `sorted`
+  let filteredOf: EmulatedOperation[] | undefined; // the `sorted` that `filtered` was built from
   const pollCounts = new Map<string, number>(); // GETs per operation, for onPoll
   const pollChanges = new Map<string, Partial<EmulatedOperation>>(); // "uuid n" → fields
+  const waiters = new Set<() => void>(); // re-checked on every request
+  const alsoListed = new Map<string, string>(); // uuid → a second status it is listed under
+  const cleanups: (() => void | Promise<void>)[] = [];
+  let inFlight = 0;
+  let closing: Promise<void> | undefined;
+  let maxInFlight = 0;
 
   const app = new Hono();
   const api = prefix ? app.basePath(prefix) : app;
@@ -157,38 +185,45 @@ export function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
       query: Object.fromEntries(url.searchParams),
       headers: Object.fromEntries(c.req.raw.headers),
       status: 0,
+      at: performance.now(),
     };
     if (record) requests.push(entry);
-    const i = faults.findIndex((f) => !f.method || f.method === c.req.method);
-    const fault = i >= 0 ? faults[i] : undefined;
-    if (fault && --fault.times! <= 0) faults.splice(i, 1);
-    const delay = emu.latencyMs + (fault?.delayMs ?? 0);
-    // The wait ends early when the client goes away, so a test's close() never waits for it.
-    if (delay > 0) await abortableWait(delay, c.req.raw.signal);
-    if (fault?.close) {
-      // Promise more bytes than we send: the client sees the connection drop mid-body.
-      const body = new ReadableStream({
-        start(ctrl) {
-          ctrl.enqueue(new TextEncoder().encode("{"));
-          ctrl.close();
-        },
-      });
-      c.res = new Response(body, { status: 200, headers: { "content-length": "1000" } });
-    } else if (fault?.status) {
-      c.res = new Response(fault.body ?? json({ detail: `injected ${fault.status}` }), {
-        status: fault.status,
-        headers: { "content-type": "application/json", ...fault.headers },
-      });
-    } else {
-      const auth = c.req.header("authorization");
-      const projectOk = !opts.project || c.req.header("project") === opts.project;
-      if (auth !== `Bearer ${token}` || !projectOk) {
-        c.res = c.json({ detail: "Unauthorized" }, 401);
+    for (const check of waiters) check();
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    try {
+      const i = faults.findIndex((f) => !f.method || f.method === c.req.method);
+      const fault = i >= 0 ? faults[i] : undefined;
+      if (fault && --fault.times! <= 0) faults.splice(i, 1);
+      const delay = emu.latencyMs + (fault?.delayMs ?? 0);
+      // The wait ends early when the client goes away, so a test's close() never waits for it.
+      if (delay > 0) await abortableWait(delay, c.req.raw.signal);
+      if (fault?.close) {
+        // Promise more bytes than we send: the client sees the connection drop mid-body.
+        const body = new ReadableStream({
+          start(ctrl) {
+            ctrl.enqueue(new TextEncoder().encode("{"));
+            ctrl.close();
+          },
+        });
+        c.res = new Response(body, { status: 200, headers: { "content-length": "1000" } });
+      } else if (fault?.status) {
+        c.res = new Response(fault.body ?? json({ detail: `injected ${fault.status}` }), {
+          status: fault.status,
+          headers: { "content-type": "application/json", ...fault.headers },
+        });
       } else {
-        await next();
+        const auth = c.req.header("authorization");
+        const projectOk = !opts.project || c.req.header("project") === opts.project;
+        if (auth !== `Bearer ${token}` || !projectOk) {
+          c.res = c.json({ detail: "Unauthorized" }, 401);
+        } else {
+          await next();
+        }
       }
+      entry.status = c.res.status;
+    } finally {
+      inFlight--;
     }
-    entry.status = c.res.status;
   });
 
   api.get("/v1/operations", (c) => {
@@ -209,11 +244,19 @@ export function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
       b.created_at.localeCompare(a.created_at) || b.uuid.localeCompare(a.uuid)
     );
     const all = status === null && !kind && since === undefined && until === undefined;
-    const matching = all ? sorted : sorted.filter((op) => {
+    // Filtered once per filter while nothing changes: paging through n operations stays O(n).
+    if (filteredOf !== sorted) {
+      filtered.clear();
+      filteredOf = sorted;
+    }
+    const filterKey = `${status} ${kind} ${since} ${until}`;
+    const matching = all ? sorted : filtered.get(filterKey) ?? sorted.filter((op) => {
       const t = Date.parse(op.created_at);
-      return (status === null || op.status === status) && (!kind || op.kind === kind) &&
+      const listed = op.status === status || alsoListed.get(op.uuid) === status;
+      return (status === null || listed) && (!kind || op.kind === kind) &&
         (since === undefined || t >= since) && (until === undefined || t <= until);
     });
+    if (!all) filtered.set(filterKey, matching);
     const page = matching.slice(Number(offset), Number(offset) + Number(limit));
     return c.body(json(page.map(summary)), 200, { "content-type": "application/json" });
   });
@@ -288,8 +331,50 @@ export function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
     seen(method, pathPart = "") {
       return requests.filter((r) => r.method === method && r.path.includes(pathPart));
     },
-    async close() {
-      await server.shutdown();
+    waitFor(method, pathPart = "", n = 1, ms = 15_000) {
+      const { promise, resolve, reject } = Promise.withResolvers<RecordedRequest[]>();
+      const check = () => {
+        const seen = emu.seen(method, pathPart);
+        if (seen.length < n) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve(seen);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        const got = requests.map((r) => `${r.method} ${r.path}`).join(", ");
+        reject(new Error(`waited ${ms} ms for ${n} × ${method} ${pathPart}; saw: ${got}`));
+      }, ms);
+      waiters.add(check);
+      check();
+      return promise;
+    },
+    alsoListAs(uuid, status) {
+      alsoListed.set(uuid, status);
+      sorted = undefined;
+    },
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    defer(fn) {
+      cleanups.push(fn);
+    },
+    close() {
+      closing ??= (async () => {
+        try {
+          await server.shutdown();
+        } finally {
+          for (const fn of cleanups.splice(0)) {
+            try {
+              await fn();
+            } catch { /* one failed clean-up does not stop the others */ }
+          }
+        }
+      })();
+      return closing;
+    },
+    [Symbol.asyncDispose]() {
+      return emu.close();
     },
   };
   return Promise.resolve(emu);

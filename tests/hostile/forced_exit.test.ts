@@ -43,7 +43,14 @@ Deno.test("kill: a second Ctrl-C while a DELETE is stuck exits 130 at once with 
         return undefined as never;
       },
     });
-    const { code, stderr: text } = await exited.promise;
+    // Generous: the exit is immediate; without it the run hangs on the stuck DELETE.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const { code, stderr: text } = await Promise.race([
+      exited.promise,
+      new Promise<never>((_, reject) =>
+        timer = setTimeout(() => reject(new Error("no exit within 5 s of the second Ctrl-C")), 5000)
+      ),
+    ]).finally(() => clearTimeout(timer));
     assert.equal(code, 130);
     assert.deepEqual(lines(text), [
       `[INFO] Cancelled operation ${ids[0]}`,

@@ -1,7 +1,7 @@
 // Issue 10 item 3: API requests never follow redirects; a 3xx is an error naming its Location,
 // never a success, never cached, and nothing ever reaches another host.
 import assert from "node:assert/strict";
-import { lines, makeHome, runContree } from "../helpers.ts";
+import { CONCURRENCY_CASES, lines, makeHome, runContree } from "../helpers.ts";
 import { jsonResponse, startFake } from "./fake.ts";
 
 const A = "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f";
@@ -23,15 +23,17 @@ Deno.test("redirects: kill, show and ps treat 3xx as an error; the foreign host 
   });
   const home = makeHome([{ token: "tok", url: api.url }]);
   try {
-    const kill = await runContree(["kill", A, B, C], { home, env: { CONTREE_CONCURRENCY: "1" } });
-    assert.equal(kill.code, 1, kill.stderr);
-    assert.deepEqual(lines(kill.stderr), [
-      `[ERROR] Failed to cancel ${A}: API 302 Found: redirected to ${foreign.url}/v1/operations/${A}; check the profile's url`,
-      `[ERROR] Failed to cancel ${B}: API 303 See Other: redirected to ${foreign.url}/v1/operations/${B}; check the profile's url`,
-      `[ERROR] Failed to cancel ${C}: API 307 Temporary Redirect: redirected to ${foreign.url}/v1/operations/${C}; check the profile's url`,
-    ]);
-    // Not retried: one DELETE per operation, all to the profile's host.
-    assert.equal(api.seen("DELETE").length, 3);
+    for (const [i, { env }] of CONCURRENCY_CASES.entries()) {
+      const kill = await runContree(["kill", A, B, C], { home, env });
+      assert.equal(kill.code, 1, kill.stderr);
+      assert.deepEqual(lines(kill.stderr), [
+        `[ERROR] Failed to cancel ${A}: API 302 Found: redirected to ${foreign.url}/v1/operations/${A}; check the profile's url`,
+        `[ERROR] Failed to cancel ${B}: API 303 See Other: redirected to ${foreign.url}/v1/operations/${B}; check the profile's url`,
+        `[ERROR] Failed to cancel ${C}: API 307 Temporary Redirect: redirected to ${foreign.url}/v1/operations/${C}; check the profile's url`,
+      ]);
+      // Not retried, and no stop at the first: one DELETE per operation, to the profile's host.
+      assert.equal(api.seen("DELETE").length, 3 * (i + 1));
+    }
 
     for (let i = 0; i < 2; i++) {
       const show = await runContree(["-f", "json", "show", A], { home });

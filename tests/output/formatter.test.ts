@@ -266,3 +266,24 @@ Deno.test("table colours only when asked; a status cell gets its own colour", ()
   );
   assert.ok(!render("table", [{ status: "SUCCESS" }]).includes("\x1b"));
 });
+
+Deno.test("configure: new head/tail columns, and the first-seen order starts over", () => {
+  const out: string[] = [];
+  const f = createFormatter("json", { stdout: { write: (t) => out.push(t) }, tail: ["error"] });
+  f.emit({ uuid: "u1", kind: "instance", status: "SUCCESS", error: null });
+  // Without a new configuration a record's keys follow the order seen so far.
+  f.emit({ status: "FAILED", uuid: "u2", kind: "instance", error: "x" });
+  // `show` configures per record: its own key order, and the new head/tail.
+  f.configure({ head: ["status"], tail: ["uuid"] });
+  f.emit({ kind: "image_import", error: "boom", status: "FAILED", uuid: "u3" });
+  f.configure({ tail: ["error"] });
+  f.emit({ status: "SUCCESS", kind: "instance", uuid: "u4", error: null });
+  f.close();
+  const keys = out.join("").trimEnd().split("\n").map((l) => Object.keys(JSON.parse(l)));
+  assert.deepEqual(keys, [
+    ["uuid", "kind", "status", "error"],
+    ["uuid", "kind", "status", "error"],
+    ["status", "kind", "error", "uuid"],
+    ["status", "kind", "uuid", "error"],
+  ]);
+});

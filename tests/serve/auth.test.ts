@@ -19,7 +19,7 @@ import {
 const READ_TOKEN = "read-token-xyz";
 
 Deno.test("--serve: signatures, rotation, rejections, replay, payload errors, reads", async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   const server = await startServe({
     home: homeFor(emu),
     env: { CONTREE_WEBHOOK_RATE: "0", CONTREE_WEBHOOK_READ_TOKEN: READ_TOKEN },

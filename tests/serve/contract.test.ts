@@ -10,7 +10,7 @@ const bearer = { authorization: "Bearer reader" };
 const READ = { CONTREE_WEBHOOK_READ_TOKEN: "reader", CONTREE_WEBHOOK_RATE: "0" };
 
 Deno.test("--serve: a retryable failure answers 503 + Retry-After; the replay re-attempts only the rest", async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   const server = await startServe({
     home: homeFor(emu),
     env: { ...READ, CONTREE_RETRY_DELAYS: "0.01", CONTREE_CONCURRENCY: "1" },
@@ -54,7 +54,7 @@ Deno.test("--serve: a retryable failure answers 503 + Retry-After; the replay re
 });
 
 Deno.test("--serve: the listing for all:true failing is a 503, and the replay lists again", async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   const server = await startServe({
     home: homeFor(emu),
     env: { ...READ, CONTREE_RETRY_DELAYS: "" },
@@ -79,7 +79,7 @@ Deno.test("--serve: the listing for all:true failing is a 503, and the replay li
 });
 
 Deno.test("--serve: a 202 delivery is retried in the background until it is done", async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   const server = await startServe({
     home: homeFor(emu),
     env: { ...READ, CONTREE_RETRY_DELAYS: "0.01" },
@@ -119,7 +119,7 @@ Deno.test({
   name: "--serve --state: SIGTERM past the grace period answers 503; a restart resumes the rest",
   ignore: NO_CHILD_SIGNALS,
 }, async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   const dir = Deno.makeTempDirSync();
   const home = homeFor(emu);
   const args = ["--state", `${dir}/state.db`];
@@ -160,7 +160,7 @@ Deno.test({
 });
 
 Deno.test("--serve --state: two servers on one file run a delivery once", async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   const dir = Deno.makeTempDirSync();
   const home = homeFor(emu);
   const args = ["--state", `${dir}/state.db`];

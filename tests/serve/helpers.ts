@@ -6,8 +6,8 @@ import { spawnContree } from "../helpers.ts";
 /** A Standard Webhooks secret (24 bytes) and GitHub-style secrets used across the tests. */
 export const STD_SECRET = "whsec_" + btoa("contree-test-secret-0001!");
 export const STD_SECRET_2 = "whsec_" + btoa("contree-test-secret-0002!");
-export const GH_SECRET = "gh-secret-one";
-export const GH_SECRET_2 = "gh-secret-two";
+export const GH_SECRET = "gh-secret-one-0123456789";
+export const GH_SECRET_2 = "gh-secret-two-0123456789";
 export const ALL_SECRETS = [STD_SECRET, GH_SECRET, STD_SECRET_2, GH_SECRET_2].join(" ");
 
 /** A running `contree kill --serve`. */
@@ -35,7 +35,7 @@ export async function startServe(
   const pump = (async () => {
     for await (const chunk of child.stderr) {
       text += decoder.decode(chunk, { stream: true });
-      const m = /Listening on (http:\/\/\S+)/.exec(text);
+      const m = /Listening on (http:\/\/[^\s"]+)/.exec(text);
       if (m) resolveUrl(m[1]);
     }
     rejectUrl(new Error(`server exited before listening:\n${text}`));

@@ -3,13 +3,13 @@
 import assert from "node:assert/strict";
 import { startEmulator } from "../emulator/server.ts";
 import { homeFor, NO_CHILD_SIGNALS } from "../helpers.ts";
-import { get, post, standardHeaders, startServe } from "./helpers.ts";
+import { get, post, standardHeaders, startServe, waitFor } from "./helpers.ts";
 
 const READ = { CONTREE_WEBHOOK_READ_TOKEN: "reader" };
 const bearer = { authorization: "Bearer reader" };
 
 Deno.test("--serve: past the deadline the answer is 202, and the result appears at GET", async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   const server = await startServe({
     home: homeFor(emu),
     env: { ...READ, CONTREE_WEBHOOK_RATE: "0" },
@@ -31,19 +31,17 @@ Deno.test("--serve: past the deadline the answer is 202, and the result appears 
     assert.equal((await post(server.url, body, headers)).status, 202);
     const pending = await get(`${server.url}/v1/cancel/msg_slow`, bearer);
     assert.equal(pending.status, 202);
-    let final;
-    for (let i = 0; i < 50; i++) {
-      final = await get(`${server.url}/v1/cancel/msg_slow`, bearer);
-      if (final.status === 200) break;
-      await new Promise((res) => setTimeout(res, 50));
-    }
-    assert.equal(final?.status, 200);
-    const result = JSON.parse(final!.text);
+    // No event to await from outside: poll the result (bounded by waitFor's deadline).
+    const final = await waitFor("the final result", async () => {
+      const res = await get(`${server.url}/v1/cancel/msg_slow`, bearer);
+      return res.status === 200 && res;
+    });
+    const result = JSON.parse(final.text);
     assert.deepEqual(result.outcomes, [{ uuid: op.uuid, status: "cancelled" }]);
     // The replayed delivery now gets the final result, the same body as the GET.
     const replay = await post(server.url, body, headers);
     assert.equal(replay.status, 200);
-    assert.equal(replay.text, final!.text);
+    assert.equal(replay.text, final.text);
     assert.equal(emu.seen("DELETE").length, 1);
   } finally {
     await server.stop("SIGKILL");
@@ -52,7 +50,7 @@ Deno.test("--serve: past the deadline the answer is 202, and the result appears 
 });
 
 Deno.test("--serve --state: dedupe survives a restart", async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   const dir = Deno.makeTempDirSync();
   const home = homeFor(emu);
   const args = ["--state", `${dir}/state.db`];
@@ -89,7 +87,7 @@ Deno.test({
   name: "--serve: SIGTERM with cancels in flight loses nothing, exits 0",
   ignore: NO_CHILD_SIGNALS,
 }, async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   const dir = Deno.makeTempDirSync();
   const home = homeFor(emu);
   const args = ["--state", `${dir}/state.db`, "--deadline", "0.2"];
@@ -129,14 +127,14 @@ Deno.test({
   name: "--serve: SIGINT while a request waits for its cancel: the answer arrives, exit 0",
   ignore: NO_CHILD_SIGNALS,
 }, async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   const server = await startServe({ home: homeFor(emu), env: { CONTREE_WEBHOOK_RATE: "0" } });
   try {
     const [op] = emu.seed(1);
     emu.fault({ method: "DELETE", delayMs: 500 });
     const body = JSON.stringify({ uuids: [op.uuid] });
     const pending = post(server.url, body, await standardHeaders(body));
-    await new Promise((res) => setTimeout(res, 150));
+    await emu.waitFor("DELETE", op.uuid); // the cancel is under way (the API holds it 500 ms)
     const stopping = server.stop("SIGINT");
     const r = await pending;
     assert.equal(r.status, 200, r.text);

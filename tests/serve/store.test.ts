@@ -19,7 +19,7 @@ const bearer = { authorization: "Bearer reader" };
 const READ = { CONTREE_WEBHOOK_READ_TOKEN: "reader", CONTREE_WEBHOOK_RATE: "0" };
 
 Deno.test("--serve: the delivery store is bounded by bytes; the oldest answers go first", async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   const server = await startServe({
     home: homeFor(emu),
     env: { ...READ, CONTREE_WEBHOOK_STORE_BYTES: "40000", CONTREE_CONCURRENCY: "32" },
@@ -46,7 +46,7 @@ Deno.test("--serve: the delivery store is bounded by bytes; the oldest answers g
 });
 
 Deno.test("--serve: a forged flood does not rate-limit signed deliveries from the same source", async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   const server = await startServe({ home: homeFor(emu), env: { CONTREE_WEBHOOK_RATE: "2" } });
   try {
     const forged: number[] = [];
@@ -72,7 +72,7 @@ Deno.test("--serve: a forged flood does not rate-limit signed deliveries from th
 });
 
 Deno.test("--serve: a body that is not UTF-8 verifies against the raw bytes (then 400)", async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   const server = await startServe({ home: homeFor(emu), env: READ });
   try {
     const bytes = new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]); // {"\xff\xfe"}
@@ -91,7 +91,7 @@ Deno.test("--serve: a body that is not UTF-8 verifies against the raw bytes (the
 });
 
 Deno.test("--serve --state: a locked file neither freezes the server nor loses a result", async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   const dir = Deno.makeTempDirSync();
   const home = homeFor(emu);
   const path = `${dir}/state.db`;
@@ -155,7 +155,7 @@ Deno.test("--serve --state: a locked file neither freezes the server nor loses a
 });
 
 Deno.test("--serve --state: a missing directory or the session database is a one-line error", async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   const home = homeFor(emu);
   const dir = Deno.makeTempDirSync();
   try {

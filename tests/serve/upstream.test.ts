@@ -1,11 +1,11 @@
 // --serve end to end: rate limit, the API answering 5xx or being down, start-up refusals.
 import assert from "node:assert/strict";
 import { startEmulator } from "../emulator/server.ts";
-import { homeFor, makeHome, runContree } from "../helpers.ts";
+import { homeFor, runContree, tempHome } from "../helpers.ts";
 import { get, post, standardHeaders, startServe } from "./helpers.ts";
 
 Deno.test("--serve: a source sending too fast gets 429 with Retry-After", async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   const server = await startServe({ home: homeFor(emu), env: { CONTREE_WEBHOOK_RATE: "1" } });
   try {
     const statuses: number[] = [];
@@ -30,7 +30,7 @@ Deno.test("--serve: a source sending too fast gets 429 with Retry-After", async 
 });
 
 Deno.test("--serve: API answering 5xx gives per-UUID retryable failures (503), and the server keeps serving", async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   const server = await startServe({
     home: homeFor(emu),
     env: { CONTREE_WEBHOOK_RATE: "0", CONTREE_RETRY_DELAYS: "0.01,0.01", CONTREE_CONCURRENCY: "1" },
@@ -75,9 +75,9 @@ Deno.test("--serve: API down gives per-UUID network failures (503); all:true ans
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = probe.addr.port;
   probe.close();
-  const home = makeHome([{ token: "t", url: `http://127.0.0.1:${port}` }]);
+  using home = tempHome([{ token: "t", url: `http://127.0.0.1:${port}` }]);
   const server = await startServe({
-    home,
+    home: home.path,
     env: { CONTREE_WEBHOOK_RATE: "0", CONTREE_RETRY_DELAYS: "0.01" },
   });
   try {
@@ -106,7 +106,7 @@ Deno.test("--serve: API down gives per-UUID network failures (503); all:true ans
 });
 
 Deno.test("--serve refuses to start without a secret, with UUIDs, or with a bad whsec_", async () => {
-  const emu = await startEmulator();
+  await using emu = await startEmulator();
   try {
     const home = homeFor(emu);
     const none = await runContree(["kill", "--serve", "--port", "0"], { home });

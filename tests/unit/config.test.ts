@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { contreeHome, IAM_DEFAULT_URL, resolveProfile } from "../../lib/config/config.ts";
 import { iniGet, parseIni } from "../../lib/config/ini.ts";
-import { makeHome } from "../helpers.ts";
+import { tempHome } from "../helpers.ts";
 
 Deno.test("ini: configparser layout — DEFAULT fallback, ':' separator, comments, continuation, CRLF", () => {
   const ini = parseIni(
@@ -30,10 +30,11 @@ Deno.test("home: CONTREE_HOME > XDG_CONFIG_HOME/contree > ~/.config/contree", ()
 });
 
 Deno.test("profiles: IAM default URL, JWT default type, overrides, env and flag precedence", () => {
-  const home = makeHome([
+  using dir = tempHome([
     { name: "a", token: "ta", type: "iam", project: "p" },
     { name: "b", token: "tb", url: "http://b/api/" },
   ]);
+  const home = dir.path;
   const a = resolveProfile(home, {}, {});
   assert.deepEqual(a, { name: "a", type: "iam", url: IAM_DEFAULT_URL, token: "ta", project: "p" });
   const b = resolveProfile(home, { CONTREE_PROFILE: "b" }, {});
@@ -42,6 +43,8 @@ Deno.test("profiles: IAM default URL, JWT default type, overrides, env and flag 
   const flag = resolveProfile(home, { CONTREE_PROFILE: "b" }, { profile: "a", token: "t2" });
   assert.equal(flag.name, "a");
   assert.equal(flag.token, "t2");
-  // CONTREE_TOKEN and friends are not read at run time.
-  assert.equal(resolveProfile(home, { CONTREE_TOKEN: "env" }, {}).token, "ta");
+  // CONTREE_TOKEN / CONTREE_URL sit between the flags and the profile (issue 13).
+  assert.equal(resolveProfile(home, { CONTREE_TOKEN: "env" }, {}).token, "env");
+  assert.equal(resolveProfile(home, { CONTREE_TOKEN: "env" }, { token: "flag" }).token, "flag");
+  assert.equal(resolveProfile(home, { CONTREE_URL: "http://e/" }, {}).url, "http://e");
 });

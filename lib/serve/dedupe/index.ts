@@ -50,6 +50,8 @@ export interface DeliveryStore {
   pendingWrites(): number;
   /** Records kept (metrics, tests). */
   size(): number;
+  /** Whether a write could be made now (readiness): the file takes a write lock. */
+  writable(): boolean;
   /** Bytes of the records kept (approximately: their JSON text). */
   bytes(): number;
   close(): void;
@@ -172,6 +174,7 @@ export function memoryStore(opts: StoreOptions = {}): DeliveryStore {
     },
     flush: () => 0,
     pendingWrites: () => 0,
+    writable: () => true,
     size: () => entries.size,
     bytes: () => total,
     close() {
@@ -444,6 +447,16 @@ export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStor
     },
     flush: () => flushQueued(),
     pendingWrites: () => queued.size,
+    writable() {
+      if (!open) return false;
+      try {
+        db.exec("BEGIN IMMEDIATE");
+        db.exec("ROLLBACK");
+        return true;
+      } catch {
+        return false;
+      }
+    },
     size: () => busyGuard(() => readTotals().n),
     bytes: () => busyGuard(() => readTotals().b),
     close() {

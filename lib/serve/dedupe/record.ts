@@ -20,6 +20,8 @@ export interface DeliveryRecord {
   id: string;
   /** SHA-256 (hex) of the body it came with. */
   hash: string;
+  /** Who sent it (`standard`, `github`, `slack`, `alertmanager`, `grafana`), for the audit log. */
+  sender?: string;
   /** Where it stands. */
   state: DeliveryState;
   /** `{"all": true}` deliveries: the kind filter, if any. */

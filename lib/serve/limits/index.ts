@@ -3,6 +3,7 @@
 import type { ApiResponse, Client } from "../../api/client.ts";
 import { bodyLimit, type MiddlewareHandler } from "../../deps/hono.ts";
 import type { ServeEnv } from "../types.ts";
+import type { Semaphore } from "../../async/semaphore.ts";
 
 /** Default largest request body: 64 KiB. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -160,38 +161,8 @@ export function sourceLimits(opts: RateLimitOptions): SourceLimits {
   };
 }
 
-/** A counting semaphore: at most `limit` holders at once, waiters served in order. */
-export class Semaphore {
-  #free: number;
-  #waiting: (() => void)[] = [];
-  constructor(readonly limit: number) {
-    this.#free = limit;
-  }
-  /** Holders right now. */
-  get inUse(): number {
-    return this.limit - this.#free;
-  }
-  acquire(): Promise<void> {
-    if (this.#free > 0) {
-      this.#free--;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.#waiting.push(resolve));
-  }
-  release(): void {
-    const next = this.#waiting.shift();
-    if (next) next();
-    else this.#free++;
-  }
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    await this.acquire();
-    try {
-      return await task();
-    } finally {
-      this.release();
-    }
-  }
-}
+// The semaphore lives in lib/async (one for the whole program); re-exported for the server.
+export { Semaphore } from "../../async/semaphore.ts";
 
 /**
  * Wraps an API client so that all requests through it, from every delivery together, hold one of

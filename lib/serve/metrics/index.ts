@@ -28,9 +28,9 @@ function escapeLabel(v: string): string {
 }
 
 /**
- * Counters and a latency histogram. Label values are bounded by construction: routes are the
- * route patterns (not paths), outcomes the four cancel statuses, upstream errors a status code or
- * `network`.
+ * Counters and a latency histogram. Label values are short codes, bounded by construction:
+ * routes are the route patterns (not paths), outcomes the four cancel statuses, upstream errors a
+ * status code or `network`, rejections a reason code (`bad_signature`, `stale`, ...).
  *
  * @example
  * ```ts
@@ -74,13 +74,16 @@ export class Metrics {
     this.#upstream.set(kind, (this.#upstream.get(kind) ?? 0) + 1);
   }
 
-  /** Counts a request refused by signature verification, by reason. */
+  /** Counts a request refused by signature verification, by reason (a short code). */
   rejected(reason: string): void {
     this.#rejected.set(reason, (this.#rejected.get(reason) ?? 0) + 1);
   }
 
-  /** The Prometheus text exposition of everything counted so far. */
-  render(extra: Record<string, number> = {}): string {
+  /**
+   * The Prometheus text exposition of everything counted so far, then the gauges in `extra`
+   * (each with its `# HELP` text; a bare number gets a generic one).
+   */
+  render(extra: Record<string, number | { help: string; value: number }> = {}): string {
     const out: string[] = [];
     out.push(
       "# HELP contree_serve_requests_total HTTP requests answered, by route and status.",
@@ -130,8 +133,9 @@ export class Metrics {
     for (const [reason, n] of this.#rejected) {
       out.push(`contree_serve_rejected_signatures_total{reason="${escapeLabel(reason)}"} ${n}`);
     }
-    for (const [name, value] of Object.entries(extra)) {
-      out.push(`# TYPE ${name} gauge`, `${name} ${value}`);
+    for (const [name, gauge] of Object.entries(extra)) {
+      const { help, value } = typeof gauge === "number" ? { help: "Gauge.", value: gauge } : gauge;
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`);
     }
     return out.join("\n") + "\n";
   }

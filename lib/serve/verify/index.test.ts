@@ -29,7 +29,7 @@ const AT = STD.timestamp * 1000;
 
 async function githubKeys(secret: string) {
   // The env format splits on spaces, so GitHub's example secret is imported through a one-entry list.
-  const s = await parseSecrets("placeholder");
+  const s = await parseSecrets("placeholder-0123456789");
   s.github = [
     await crypto.subtle.importKey("raw", enc(secret), { name: "HMAC", hash: "SHA-256" }, false, [
       "verify",
@@ -88,7 +88,9 @@ Deno.test("Standard Webhooks: rejections name the problem", async () => {
     [{ timestamp: undefined }, AT, /missing webhook-timestamp/],
     [{ timestamp: "hello" }, AT, /malformed webhook-timestamp/],
     [{ signature: undefined }, AT, /missing webhook-signature/],
-    [{ signature: "v1,dawfeoifkpqwoekfpqoekf" }, AT, /malformed webhook-signature/],
+    // Well-formed base64 (unpadded, of the wrong length): a wrong signature, not a malformed one.
+    [{ signature: "v1,dawfeoifkpqwoekfpqoekf" }, AT, /does not match/],
+    [{ signature: "v1," + btoa("twenty bytes, wrong!") }, AT, /does not match/],
     [{ signature: STD.signature.slice(0, 8) }, AT, /malformed webhook-signature/],
     [{ signature: "v1," }, AT, /malformed webhook-signature/],
     [{ signature: "v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=" }, AT, /does not match/],
@@ -131,6 +133,8 @@ Deno.test("GitHub: rejections name the problem", async () => {
     [null, "d", GH.body, /missing X-Hub-Signature-256/],
     ["sha1=abc", "d", GH.body, /malformed X-Hub-Signature-256/],
     [GH.signature.slice(0, 20), "d", GH.body, /malformed/],
+    // Well-formed hex of the wrong length: a wrong signature, not a malformed one.
+    ["sha256=" + "ab".repeat(20), "d", GH.body, /does not match/],
     [GH.signature, null, GH.body, /missing X-GitHub-Delivery/],
     [GH.signature, "bad id with spaces", GH.body, /malformed X-GitHub-Delivery/],
     [GH.signature, "d", "Hello, World?", /does not match/],
@@ -143,10 +147,10 @@ Deno.test("GitHub: rejections name the problem", async () => {
 });
 
 Deno.test("key rotation: any configured secret of the scheme verifies", async () => {
-  const secrets = await parseSecrets(`old-secret ${STD.secret} new-secret`);
+  const secrets = await parseSecrets(`old-secret-0123456789 ${STD.secret} new-secret-0123456789`);
   assert.equal(secrets.standard.length, 1);
   assert.equal(secrets.github.length, 2);
-  for (const s of ["old-secret", "new-secret"]) {
+  for (const s of ["old-secret-0123456789", "new-secret-0123456789"]) {
     const h = new Headers({
       "x-hub-signature-256": await signGithubWebhook(s, "{}"),
       "x-github-delivery": "d",
@@ -190,7 +194,7 @@ Deno.test("parseSecrets refuses no secret and malformed whsec_, without echoing 
     await assert.rejects(() => parseSecrets(raw), SecretError);
   }
   for (const raw of ["whsec_not*base64", "whsec_c2hvcnQ="]) {
-    await assert.rejects(() => parseSecrets(`ok ${raw}`), (e: Error) => {
+    await assert.rejects(() => parseSecrets(`ok-secret-0123456789 ${raw}`), (e: Error) => {
       assert.ok(e instanceof SecretError);
       assert.match(e.message, /entry 2/);
       assert.ok(!e.message.includes(raw.slice(6)));
@@ -218,4 +222,26 @@ Deno.test("signStandardWebhook signs a byte body's exact bytes (also when it is 
     await signStandardWebhook(secret, "msg_2", 1614265330, new TextEncoder().encode(text)),
     independent,
   );
+});
+
+Deno.test("rejections carry a short code; a GitHub secret under 16 bytes is refused", async () => {
+  const { standard } = await parseSecrets(STD.secret);
+  const base = { id: STD.id, timestamp: String(STD.timestamp), signature: STD.signature };
+  const codes: [Partial<typeof base>, number, string][] = [
+    [{ id: undefined }, AT, "missing_header"],
+    [{ timestamp: "x" }, AT, "malformed_header"],
+    [{}, AT + 400_000, "stale"],
+    [{ signature: "v1," + btoa("x".repeat(32)) }, AT, "bad_signature"],
+  ];
+  for (const [change, now, code] of codes) {
+    const v = await verifyStandardWebhook(standard, { ...base, ...change }, enc(STD.body), now);
+    assert.equal(v.ok ? "ok" : v.code, code, JSON.stringify(change));
+  }
+  const none = await verifyRequest({ standard, github: [] }, new Headers(), enc("{}"));
+  assert.equal(none.ok ? "ok" : none.code, "missing_signature");
+  await assert.rejects(
+    () => parseSecrets("short-secret"),
+    (e: Error) => e instanceof SecretError && /at least 16 bytes/.test(e.message),
+  );
+  assert.equal((await parseSecrets("a-secret-of-16-b")).github.length, 1);
 });

@@ -1,10 +1,9 @@
 // Webhook signature verification over the raw body, in constant time (Web Crypto's HMAC verify),
 // before anything parses it: Standard Webhooks and GitHub's `X-Hub-Signature-256`.
-import type { MiddlewareHandler } from "../../deps/hono.ts";
-import type { ServeEnv } from "../types.ts";
+import type { Context, MiddlewareHandler } from "../../deps/hono.ts";
+import type { Delivery, Scheme, ServeEnv } from "../types.ts";
 
-/** The two accepted signature schemes. */
-export type Scheme = "standard" | "github";
+export type { Delivery, Scheme };
 
 /** HMAC keys per scheme, imported once at start-up (the secret text is not kept). */
 export interface WebhookSecrets {
@@ -20,18 +19,35 @@ export class SecretError extends Error {
   override name = "SecretError";
 }
 
-/** What a verified request is: its scheme and delivery id. */
-export interface Delivery {
-  /** Which signature scheme the request used. */
-  scheme: Scheme;
-  /** The delivery id (`webhook-id` or `X-GitHub-Delivery`), the dedupe key. */
-  id: string;
-  /** Standard Webhooks only: the signed `webhook-timestamp` (seconds). */
-  timestamp?: number;
+/**
+ * Why a request was refused, as a short stable code (access log, metrics label, `reason` field):
+ * `missing_signature` (no header of any scheme), `missing_header`, `malformed_header`, `stale`
+ * (a signed timestamp outside the window), `no_secret` (no secret configured for that scheme),
+ * `bad_signature` (well-formed, but no configured secret made it), `bad_token` (a bearer token).
+ */
+export type RejectCode =
+  | "missing_signature"
+  | "missing_header"
+  | "malformed_header"
+  | "stale"
+  | "no_secret"
+  | "bad_signature"
+  | "bad_token";
+
+/** The result of a check: a delivery, or a problem (and its code) that is safe to show the sender. */
+export type Verification = { ok: true; delivery: Delivery } | {
+  ok: false;
+  problem: string;
+  code: RejectCode;
+};
+
+/** A refusal: a message for the sender and its short code. */
+export function reject(code: RejectCode, problem: string): Verification {
+  return { ok: false, problem, code };
 }
 
-/** The result of a check: a delivery, or a problem that is safe to show the sender. */
-export type Verification = { ok: true; delivery: Delivery } | { ok: false; problem: string };
+/** Shortest GitHub-style (and Slack, Grafana) secret accepted at start, in bytes. */
+export const MIN_SECRET_BYTES = 16;
 
 /** Allowed clock skew for `webhook-timestamp`, either way (Standard Webhooks recommends 5 minutes). */
 export const TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
@@ -40,24 +56,38 @@ const MAX_SIGNATURES = 16;
 const MAX_ID_LENGTH = 256;
 const SAFE_ID = /^[\x21-\x7e]+$/;
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** A signature value: base64 or base64url, padded or not. */
+const LOOSE_BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+/** Decodes a signature in any base64 spelling; undefined when it is not base64 at all. */
+function signatureBytes(text: string): Uint8Array | undefined {
+  if (!LOOSE_BASE64.test(text)) return undefined;
+  let std = text.replace(/=+$/, "").replaceAll("-", "+").replaceAll("_", "/");
+  if (std.length % 4 === 1) return undefined;
+  while (std.length % 4) std += "=";
+  return decodeBase64(std);
+}
 
 const encoder = new TextEncoder();
 
 function base64Bytes(text: string): Uint8Array | undefined {
   if (!STRICT_BASE64.test(text)) return undefined;
-  const bin = atob(text);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
+  return decodeBase64(text);
 }
 
-function hexBytes(text: string): Uint8Array {
+function decodeBase64(text: string): Uint8Array {
+  return Uint8Array.fromBase64(text);
+}
+
+/** Bytes of an even-length hex string (already validated by the caller). */
+export function hexBytes(text: string): Uint8Array {
   const out = new Uint8Array(text.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
   return out;
 }
 
-function hmacKey(raw: Uint8Array): Promise<CryptoKey> {
+/** An HMAC-SHA256 key for signing and verifying. */
+export function hmacKey(raw: Uint8Array): Promise<CryptoKey> {
   return crypto.subtle.importKey(
     "raw",
     raw as BufferSource,
@@ -72,13 +102,13 @@ function hmacKey(raw: Uint8Array): Promise<CryptoKey> {
 
 /**
  * Parses `CONTREE_WEBHOOK_SECRET`: secrets separated by whitespace (several for key rotation).
- * `whsec_<base64>` is a Standard Webhooks secret; anything else is used as-is (GitHub style, so a
- * GitHub secret cannot contain spaces). Throws {@link SecretError} (naming the entry's position,
+ * `whsec_<base64>` is a Standard Webhooks secret (at least 16 bytes); anything else is used as-is
+ * (GitHub style, at least 16 bytes, so a GitHub secret cannot contain spaces). Throws {@link SecretError} (naming the entry's position,
  * never its value) when there is none or one is malformed.
  *
  * @example
  * ```ts
- * const secrets = await parseSecrets("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw my-github-secret");
+ * const secrets = await parseSecrets("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw my-github-secret-0123");
  * secrets.standard.length; // 1
  * secrets.github.length; // 1
  * ```
@@ -87,7 +117,7 @@ export async function parseSecrets(raw: string | undefined): Promise<WebhookSecr
   const entries = (raw ?? "").split(/\s+/).filter((s) => s !== "");
   if (!entries.length) {
     throw new SecretError(
-      "CONTREE_WEBHOOK_SECRET is not set: the server refuses to start without a signing secret",
+      "CONTREE_WEBHOOK_SECRET is not set: the server refuses to start without a signing secret (or CONTREE_SLACK_SIGNING_SECRET, CONTREE_WEBHOOK_BEARER, CONTREE_GRAFANA_SECRET)",
     );
   }
   const secrets: WebhookSecrets = { standard: [], github: [] };
@@ -103,13 +133,25 @@ export async function parseSecrets(raw: string | undefined): Promise<WebhookSecr
       }
       secrets.standard.push(await hmacKey(bytes));
     } else {
-      secrets.github.push(await hmacKey(encoder.encode(entry)));
+      const bytes = encoder.encode(entry);
+      if (bytes.length < MIN_SECRET_BYTES) {
+        throw new SecretError(
+          `CONTREE_WEBHOOK_SECRET entry ${
+            i + 1
+          }: a GitHub-style secret must be at least ${MIN_SECRET_BYTES} bytes (GitHub recommends a long random string)`,
+        );
+      }
+      secrets.github.push(await hmacKey(bytes));
     }
   }
   return secrets;
 }
 
-async function anyMatches(
+/**
+ * Whether any signature is an HMAC of `data` under any key, checked in constant time (Web
+ * Crypto's verify) and without an early exit.
+ */
+export async function anyMatches(
   keys: readonly CryptoKey[],
   signatures: readonly Uint8Array[],
   data: Uint8Array,
@@ -126,10 +168,14 @@ async function anyMatches(
   return ok;
 }
 
-function checkId(id: string | null | undefined, header: string): string | undefined {
-  if (!id) return `missing ${header} header`;
+/** A delivery id is 1-256 printable ASCII characters; otherwise the refusal to answer. */
+export function checkId(id: string | null | undefined, header: string): Verification | undefined {
+  if (!id) return reject("missing_header", `missing ${header} header`);
   if (id.length > MAX_ID_LENGTH || !SAFE_ID.test(id)) {
-    return `malformed ${header} header (1-${MAX_ID_LENGTH} printable ASCII characters)`;
+    return reject(
+      "malformed_header",
+      `malformed ${header} header (1-${MAX_ID_LENGTH} printable ASCII characters)`,
+    );
   }
 }
 
@@ -166,41 +212,42 @@ export async function verifyStandardWebhook(
   now = Date.now(),
 ): Promise<Verification> {
   const idProblem = checkId(headers.id, "webhook-id");
-  if (idProblem) return { ok: false, problem: idProblem };
-  if (!headers.timestamp) return { ok: false, problem: "missing webhook-timestamp header" };
+  if (idProblem) return idProblem;
+  if (!headers.timestamp) return reject("missing_header", "missing webhook-timestamp header");
   if (!/^\d{1,12}$/.test(headers.timestamp)) {
-    return { ok: false, problem: "malformed webhook-timestamp header (Unix seconds expected)" };
+    return reject(
+      "malformed_header",
+      "malformed webhook-timestamp header (Unix seconds expected)",
+    );
   }
   const ts = Number(headers.timestamp);
   if (Math.abs(now / 1000 - ts) > TIMESTAMP_TOLERANCE_SECONDS) {
-    return { ok: false, problem: "webhook-timestamp is outside the 5-minute tolerance window" };
+    return reject("stale", "webhook-timestamp is outside the 5-minute tolerance window");
   }
-  if (!headers.signature) return { ok: false, problem: "missing webhook-signature header" };
+  if (!headers.signature) return reject("missing_header", "missing webhook-signature header");
   const signatures: Uint8Array[] = [];
   for (const entry of headers.signature.split(" ").slice(0, MAX_SIGNATURES)) {
     const comma = entry.indexOf(",");
     if (comma < 0 || entry.slice(0, comma) !== "v1") continue; // other versions: not ours
-    const bytes = base64Bytes(entry.slice(comma + 1));
-    if (bytes?.length === 32) signatures.push(bytes);
+    // Any base64 is a well-formed signature: one of the wrong length simply does not match.
+    const bytes = signatureBytes(entry.slice(comma + 1));
+    if (bytes) signatures.push(bytes);
   }
   if (!signatures.length) {
-    return {
-      ok: false,
-      problem: "malformed webhook-signature header (space-separated v1,<base64> entries expected)",
-    };
+    return reject(
+      "malformed_header",
+      "malformed webhook-signature header (space-separated v1,<base64> entries expected)",
+    );
   }
   if (!keys.length) {
-    return {
-      ok: false,
-      problem: "no whsec_ secret is configured for Standard Webhooks signatures",
-    };
+    return reject("no_secret", "no whsec_ secret is configured for Standard Webhooks signatures");
   }
   const prefix = encoder.encode(`${headers.id}.${headers.timestamp}.`);
   const data = new Uint8Array(prefix.length + body.length);
   data.set(prefix);
   data.set(body, prefix.length);
   if (!await anyMatches(keys, signatures, data)) {
-    return { ok: false, problem: "signature does not match" };
+    return reject("bad_signature", "signature does not match");
   }
   return { ok: true, delivery: { scheme: "standard", id: headers.id!, timestamp: ts } };
 }
@@ -220,7 +267,7 @@ export interface GithubHeaders {
  *
  * @example
  * ```ts
- * const { github } = await parseSecrets("secret");
+ * const { github } = await parseSecrets("an-example-secret-of-some-length");
  * const v = await verifyGithubWebhook(github, {
  *   signature: "sha256=" + "00".repeat(32),
  *   delivery: "72d3162e-cc78-11e3-81ab-4c9367dc0958",
@@ -233,23 +280,28 @@ export async function verifyGithubWebhook(
   headers: GithubHeaders,
   body: Uint8Array,
 ): Promise<Verification> {
-  if (!headers.signature) return { ok: false, problem: "missing X-Hub-Signature-256 header" };
-  if (!/^sha256=[0-9a-fA-F]{64}$/.test(headers.signature)) {
-    return {
-      ok: false,
-      problem: "malformed X-Hub-Signature-256 header (sha256=<64 hex> expected)",
-    };
+  if (!headers.signature) return reject("missing_header", "missing X-Hub-Signature-256 header");
+  // Any even-length hex is well-formed: one of the wrong length simply does not match.
+  if (!/^sha256=(?:[0-9a-fA-F]{2}){1,64}$/.test(headers.signature)) {
+    return reject(
+      "malformed_header",
+      "malformed X-Hub-Signature-256 header (sha256=<64 hex> expected)",
+    );
   }
   const idProblem = checkId(headers.delivery, "X-GitHub-Delivery");
-  if (idProblem) return { ok: false, problem: idProblem };
+  if (idProblem) return idProblem;
   if (!keys.length) {
-    return { ok: false, problem: "no GitHub-style secret is configured for X-Hub-Signature-256" };
+    return reject("no_secret", "no GitHub-style secret is configured for X-Hub-Signature-256");
   }
   if (!await anyMatches(keys, [hexBytes(headers.signature.slice(7))], body)) {
-    return { ok: false, problem: "signature does not match" };
+    return reject("bad_signature", "signature does not match");
   }
   return { ok: true, delivery: { scheme: "github", id: headers.delivery! } };
 }
+
+/** The refusal of a request that no sender's headers were found on. */
+export const MISSING_SIGNATURE =
+  "missing signature: send webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks) or X-Hub-Signature-256 and X-GitHub-Delivery (GitHub)";
 
 /**
  * Verifies a request signed with either scheme: Standard Webhooks when any `webhook-*` header is
@@ -282,11 +334,7 @@ export function verifyRequest(
       delivery: headers.get("x-github-delivery"),
     }, body);
   }
-  return Promise.resolve({
-    ok: false,
-    problem:
-      "missing signature: send webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks) or X-Hub-Signature-256 and X-GitHub-Delivery (GitHub)",
-  });
+  return Promise.resolve(reject("missing_signature", MISSING_SIGNATURE));
 }
 
 /**
@@ -319,7 +367,7 @@ export async function signStandardWebhook(
   data.set(prefix);
   data.set(payload, prefix.length);
   const mac = await crypto.subtle.sign("HMAC", key, data as BufferSource);
-  return `v1,${btoa(String.fromCharCode(...new Uint8Array(mac)))}`;
+  return `v1,${new Uint8Array(mac).toBase64()}`;
 }
 
 /**
@@ -338,7 +386,7 @@ export async function signGithubWebhook(
   const key = await hmacKey(encoder.encode(secret));
   const data = typeof body === "string" ? encoder.encode(body) : body;
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, data as BufferSource));
-  return `sha256=${Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `sha256=${mac.toHex()}`;
 }
 
 /** Options for {@link verifySignature}. */
@@ -351,8 +399,23 @@ export interface VerifySignatureOptions {
    * the one delivery it asks about.
    */
   emptyBodyPayload?: (path: string) => Uint8Array;
-  /** Called on a rejected request (metrics). */
-  onReject?: (problem: string) => void;
+  /** Called on a rejected request (metrics): the problem's short code. */
+  onReject?: (code: RejectCode) => void;
+}
+
+/**
+ * The `401` of a refused request: `{"error": "unauthorized", "reason": <code>, "message": ...}`;
+ * the code also goes to the access log (`reason`) and to `onReject`.
+ */
+export function unauthorized(
+  c: Context<ServeEnv>,
+  v: Extract<Verification, { ok: false }>,
+  onReject?: (code: RejectCode) => void,
+): Response {
+  onReject?.(v.code);
+  const fields = c.get("logFields");
+  if (fields) fields.reason = v.code;
+  return c.json({ error: "unauthorized", reason: v.code, message: v.problem }, 401);
 }
 
 /**
@@ -369,10 +432,7 @@ export function verifySignature(opts: VerifySignatureOptions): MiddlewareHandler
       ? emptyPayload(c.req.path)
       : raw;
     const v = await verifyRequest(opts.secrets, c.req.raw.headers, signed, now());
-    if (!v.ok) {
-      opts.onReject?.(v.problem);
-      return c.json({ error: "unauthorized", message: v.problem }, 401);
-    }
+    if (!v.ok) return unauthorized(c, v, opts.onReject);
     c.set("delivery", v.delivery);
     c.set("rawBody", raw);
     await next();
