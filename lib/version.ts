@@ -3,7 +3,7 @@ export const VERSION = "0.1.0";
 
 /**
  * The User-Agent header, also printed by `--version`: the original's shape with Deno's values,
- * including the trailing space (decisions.md §30).
+ * including the trailing space.
  */
 export function userAgent(): string {
   return `contree-cli/${VERSION} Deno/${Deno.version.deno} ${Deno.build.os}-${Deno.build.arch} `;

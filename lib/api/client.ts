@@ -7,7 +7,7 @@ import { ApiError, NetworkError, reasonPhrase, ResponseError } from "./errors.ts
 
 /** The original's retry delays in seconds: at most 8 attempts, 42 s of sleeping. */
 export const RETRY_DELAYS = [1, 2, 4, 5, 10, 10, 10];
-/** Per-request timeout when `CONTREE_TIMEOUT` is not set (decisions.md §24). */
+/** Per-request timeout when `CONTREE_TIMEOUT` is not set. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Longest `Retry-After` we honour for a 429, in seconds. */
 const MAX_RETRY_AFTER = 60;

@@ -1,4 +1,4 @@
-/** Standard reason phrases, for when the server sends none (HTTP/2; decisions.md §17). */
+/** Standard reason phrases, for when the server sends none (HTTP/2). */
 const REASONS: Record<number, string> = {
   200: "OK",
   201: "Created",

@@ -61,7 +61,7 @@ export function isTerminal(status: unknown): boolean {
 
 /**
  * Extracts the items of a `GET /v1/operations` page: a bare JSON array or
- * `{"operations": [...]}` (decisions.md §14). Anything else, or an item without a string
+ * `{"operations": [...]}`. Anything else, or an item without a string
  * `uuid`, is a {@link ResponseError}.
  */
 export function pageItems(body: unknown, path = "/v1/operations"): Operation[] {

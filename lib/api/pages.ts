@@ -1,5 +1,5 @@
-// The one pager: the concurrent paged fetcher behind `ps`/`op list` (spec §1.5(a), decisions.md
-// §25), `kill --all` and the webhook server's `all` (lib/ops/active.ts).
+// The one pager: the concurrent paged fetcher behind `ps`/`op list`, `kill --all` and the
+// webhook server's `all` (lib/ops/active.ts).
 import { log } from "../log/log.ts";
 import type { Client } from "./client.ts";
 import { ResponseError } from "./errors.ts";

@@ -5,7 +5,7 @@ const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 /**
  * Parses a UUID in any form Python's `uuid.UUID()` accepts (any case, no hyphens, `{…}`,
- * `urn:uuid:`) and returns it canonical: lower-case and hyphenated (decisions.md §22).
+ * `urn:uuid:`) and returns it canonical: lower-case and hyphenated.
  * Returns `undefined` when the text is not a UUID.
  *
  * @example

@@ -70,7 +70,7 @@ const NO_CLIENT: Client = {
   getJson: () => Promise.reject(new Error("this command does not use the API")),
 };
 
-/** Maps an error that escaped a handler to its log line and exit status (spec §4.0). */
+/** Maps an error that escaped a handler to its log line and exit status. */
 function reportFailure(e: unknown): number {
   if (e instanceof Interrupted) {
     log.error("User interrupted");

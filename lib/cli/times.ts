@@ -1,4 +1,4 @@
-// `--since`/`--until` values (spec §4.2, decisions.md §21: the original's lenient parser): an
+// `--since`/`--until` values (the original's lenient parser): an
 // absolute date, a time of day, or an interval back from now, always to a UTC instant.
 
 const UNITS: Record<string, number> = {

@@ -17,7 +17,7 @@ import { dumps } from "../output/pyjson.ts";
 import { Interrupted } from "../ops/interrupted.ts";
 
 /**
- * A stream object `{value, encoding, truncated}` as text (spec §1.6); bad base64 throws.
+ * A stream object `{value, encoding, truncated}` as text; bad base64 throws.
  *
  * @example
  * ```ts
@@ -121,7 +121,7 @@ export async function show(ctx: CommandContext<ShowArgs>): Promise<number> {
   const { uuids, raw } = ctx.args;
   const format = ctx.globals.output_format;
   const streams = format === "default" || format === "json" || format === "json-pretty";
-  // In JSON the decoded output goes into the row, so the document stays valid (decisions.md §7).
+  // In JSON the decoded output goes into the row, so the document stays valid.
   const inRow = format === "json" || format === "json-pretty";
   const cache = ctx.profile
     ? openOperationCache(contreeHome(io.env), ctx.profile.name, io.env)

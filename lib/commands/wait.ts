@@ -1,4 +1,4 @@
-// `contree op wait` / `op w`: poll operations until each reaches a terminal status (spec §4.4).
+// `contree op wait` / `op w`: poll operations until each reaches a terminal status.
 import type { Client } from "../api/client.ts";
 import { ApiError } from "../api/errors.ts";
 import { fetchOperation, isObject, isTerminal, type Operation } from "../api/operations.ts";

@@ -175,7 +175,7 @@ export interface ProfileOverrides {
  * Loads `cli.ini` then `auth.ini` (or `-c`) into one INI (the later file wins), picks the profile
  * (flag > `CONTREE_PROFILE` > file default > `default`) and applies flag overrides.
  * Throws {@link ConfigError} for an unreadable/malformed file, an unknown profile or a JWT
- * profile without URL — the start-up checks of spec §2.5, in that order.
+ * profile without URL, checked in that order at start-up.
  */
 export function resolveProfile(
   home: string,

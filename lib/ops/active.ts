@@ -24,7 +24,7 @@ export interface ActiveListOptions {
  * Lists the UUIDs of every active operation for `--all`: per status, `limit`/`offset` pages
  * until a short page (the original's request pattern, one request at a time per status). The
  * three statuses are fetched concurrently; the result is in status order (PENDING, ASSIGNED,
- * EXECUTING, decisions.md §11), then server order, without duplicates (an operation moving
+ * EXECUTING), then server order, without duplicates (an operation moving
  * between statuses mid-listing is cancelled once). A page bringing no UUID not seen before ends
  * that status with a WARNING; more than `maxPages` full pages is a {@link ResponseError}.
  * The UUIDs are returned as listed: callers validate them before use.

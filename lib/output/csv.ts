@@ -1,5 +1,5 @@
 // `-f csv` (and `tsv` through `delimitedSink`): Excel dialect, CRLF, minimal quoting. The header
-// is the first row's keys; every later row is aligned to it (decisions.md §6: a missing key is
+// is the first row's keys; every later row is aligned to it (a missing key is
 // an empty cell, an extra key is dropped).
 import type { Sink, SinkOptions } from "./types.ts";
 import { escapeControl } from "./escape.ts";

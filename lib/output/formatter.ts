@@ -1,4 +1,4 @@
-// The one output formatter (spec §6): builds rows from API records and hands them to the sink of
+// The one output formatter: builds rows from API records and hands them to the sink of
 // the chosen format. Every command that prints rows goes through `createFormatter`.
 import { csvSink } from "./csv.ts";
 import { jsonSink } from "./json.ts";

@@ -1,6 +1,6 @@
 // `-f default` and `-f table`: aligned columns. The first flush that has rows fixes the columns
 // (the first row's keys) and their widths; later flushes reuse them and print no header, so the
-// table streams page by page (spec §6.3, decisions.md §5).
+// table streams page by page.
 import type { Row, Sink, SinkOptions } from "./types.ts";
 import { escapeControl } from "./escape.ts";
 import { human, type Value } from "./values.ts";

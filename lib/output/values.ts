@@ -1,4 +1,4 @@
-// The light typing of row values (spec §6.1) and how each type renders in human formats.
+// The light typing of row values and how each type renders in human formats.
 import { floatRepr, PyFloat } from "./pyjson.ts";
 
 const pad2 = (n: number) => String(n).padStart(2, "0");

@@ -1,6 +1,6 @@
-// The operation result cache (spec §3.8): terminal `show` payloads kept in the session database's
+// The operation result cache: terminal `show` payloads kept in the session database's
 // `image_cache` table (kind 'operation'), shared with the original CLI. The database is created
-// with the original's schema when missing (decisions.md "Beyond the original").
+// with the original's schema when missing .
 import { Buffer } from "node:buffer";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { gunzipSync, gzipSync } from "node:zlib";

@@ -1,4 +1,4 @@
-// Session-history references (spec §3): lexing, resolution against a history store, and the
+// Session-history references: lexing, resolution against a history store, and the
 // collected one-line error. The SQLite store itself lives in session.ts.
 import { BAD_UUID, canonicalUuid } from "../api/uuid.ts";
 
@@ -37,7 +37,7 @@ export interface HistoryStore {
 
 /**
  * The `UUID_OR_REF` arguments could not be turned into UUIDs. The message is the one line to
- * print after `[ERROR] ` (spec §3.7).
+ * print after `[ERROR] `.
  */
 export class ReferenceError extends Error {
   /** Always `"ReferenceError"`. */
@@ -56,11 +56,11 @@ export class HistoryStoreError extends ReferenceError {
 /** Why one reference token does not resolve; collected, never reported alone. */
 class Unresolvable extends Error {}
 
-/** Longest bare number taken as a history id; longer ones are UUID candidates (decisions §23). */
+/** Longest bare number taken as a history id; longer ones are UUID candidates. */
 const MAX_ID_DIGITS = 18;
 
 /**
- * Classifies a token as a history reference (spec §3.3), or `undefined` for a literal.
+ * Classifies a token as a history reference, or `undefined` for a literal.
  *
  * @example
  * ```ts
@@ -88,7 +88,7 @@ export function parseReference(token: string): Reference | undefined {
   return sign === "+" ? { kind: "forward", n } : { kind: "id", n };
 }
 
-/** Splits every argument on whitespace and drops empty pieces (spec §3.5). */
+/** Splits every argument on whitespace and drops empty pieces. */
 export function splitTokens(args: readonly string[]): string[] {
   return args.flatMap((a) => a.split(/\s+/)).filter((t) => t !== "");
 }
@@ -125,7 +125,7 @@ function walk(
   return at;
 }
 
-/** Finds the entry a reference points at (spec §3.4 steps 2–6). */
+/** Finds the history entry a reference points at. */
 function findEntry(ref: Reference, store: HistoryStore, sessionKey: string): HistoryEntry {
   const tip = store.tip(sessionKey);
   if (!tip) throw new Unresolvable(NO_SESSION);
@@ -152,7 +152,7 @@ function findEntry(ref: Reference, store: HistoryStore, sessionKey: string): His
 }
 
 /**
- * Resolves one reference to a canonical operation UUID (spec §3.4). Throws an Error whose
+ * Resolves one reference to a canonical operation UUID. Throws an Error whose
  * message is the reason (the text after `<token>: ` in the collected line); errors of the store
  * itself ({@link HistoryStoreError}) pass through unchanged.
  */
@@ -169,7 +169,7 @@ export function resolveReference(ref: Reference, store: HistoryStore, sessionKey
 /**
  * Turns `UUID_OR_REF` arguments into canonical UUIDs: splits on whitespace, validates literals,
  * resolves references against the store (opened only if a reference needs it, closed after).
- * All token failures are collected into one {@link ReferenceError} (spec §3.7); a store that
+ * All token failures are collected into one {@link ReferenceError}; a store that
  * cannot be read throws its own {@link HistoryStoreError} once. Nothing is returned partially.
  *
  * @example

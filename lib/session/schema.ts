@@ -1,5 +1,5 @@
 /**
- * The original contree CLI's session database schema (spec §3.1), with its column defaults, so
+ * The original contree CLI's session database schema, with its column defaults, so
  * a database we create is one the original can open and vice versa. Every statement is
  * idempotent ("if not exists"), as the original runs them on every open.
  */
@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS image_cache (
 CREATE INDEX IF NOT EXISTS idx_image_cache_kind ON image_cache (kind);
 `;
 
-/** `<CONTREE_HOME>/cli/sessions/<profile>.db`, or `CONTREE_SESSION_DB` when set (decisions §12). */
+/** `<CONTREE_HOME>/cli/sessions/<profile>.db`, or `CONTREE_SESSION_DB` when set. */
 export function sessionDbPath(
   home: string,
   profile: string,

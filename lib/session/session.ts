@@ -1,5 +1,5 @@
-// The session key (spec §2.6) and a read-only reader of the original CLI's session database
-// (spec §3.1), the store that history references resolve against.
+// The session key and a read-only reader of the original CLI's session database
+//, the store that history references resolve against.
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { contreeHome } from "../config/config.ts";
 import { envNumber } from "../config/env.ts";
@@ -68,7 +68,7 @@ function baseName(path: string): string {
 
 /**
  * The original's default session key: `<cwd name or "session">+<8 hex>` where the hex starts the
- * UUIDv5 of `<profile>_<ppid>_<tty with / → _, or notty>` (spec §2.6).
+ * UUIDv5 of `<profile>_<ppid>_<tty with / → _, or notty>`.
  *
  * @example
  * ```ts
@@ -86,7 +86,7 @@ export async function deriveSessionKey(
   return `${baseName(cwd) || "session"}+${uuid.slice(0, 8)}`;
 }
 
-/** The session key: `-S` > `CONTREE_SESSION` > derived (spec §2.6); empty values are skipped. */
+/** The session key: `-S` > `CONTREE_SESSION` > derived; empty values are skipped. */
 export async function sessionKey(
   flag: string | undefined,
   profile: string,
