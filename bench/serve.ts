@@ -104,6 +104,12 @@ async function freshPost(
 ): Promise<{ status: number; ms: number }> {
   const started = performance.now();
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  // A server that never answers must not hang the benchmark: the connection is closed after 10 s.
+  const deadline = setTimeout(() => {
+    try {
+      conn.close();
+    } catch { /* closed */ }
+  }, 10_000);
   try {
     const head = [
       "POST /v1/cancel HTTP/1.1",
@@ -123,6 +129,7 @@ async function freshPost(
     const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
     return { status, ms: performance.now() - started };
   } finally {
+    clearTimeout(deadline);
     try {
       conn.close();
     } catch { /* closed by the server */ }
@@ -249,6 +256,36 @@ try {
     }),
   ).catch(() => {});
 
+  // The baseline: a hello-world Deno.serve on this machine, same wrk settings as (a).
+  const helloPort = freePort();
+  const hello = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `Deno.serve({ hostname: "127.0.0.1", port: ${helloPort}, onListen() { console.log("READY"); } }, () => new Response("ok"));`,
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  children.push(hello);
+  await readUntil(hello.stdout, /READY\n/);
+  const helloSecs = Number(values["bad-duration"]);
+  out(
+    `(0) baseline, hello world: wrk -t${threads} -c${
+      values["bad-connections"]
+    } -d${helloSecs}s ...`,
+  );
+  await wrk(["-t1", "-c4", "-d2s", `http://127.0.0.1:${helloPort}/`]); // warm-up
+  const h = await wrk([
+    `-t${threads}`,
+    `-c${values["bad-connections"]}`,
+    `-d${helloSecs}s`,
+    "--latency",
+    `http://127.0.0.1:${helloPort}/`,
+  ]);
+  hello.kill("SIGTERM");
+  await hello.status;
+  await hello.stdout.cancel().catch(() => {});
+
   // (a) Bad signatures: well-formed headers, current timestamp, wrong HMAC.
   const badBody = JSON.stringify({ uuids: [crypto.randomUUID()] });
   const ts = Math.floor(Date.now() / 1000);
@@ -360,17 +397,24 @@ end
   out(
     `contree --serve load test (${navigator.hardwareConcurrency} CPUs, loopback, wrk ${threads} threads)`,
   );
+  const ofHello = (rps: number) => `${(rps / h.rps).toFixed(2)}× hello world`;
   out(
-    `(a) bad signature -> 401: ${a.rps.toFixed(0)} req/s, p50 ${a.p50}, p99 ${a.p99} ` +
+    `(0) hello world (baseline): ${h.rps.toFixed(0)} req/s, p50 ${h.p50}, p99 ${h.p99} ` +
+      `(${h.requests} requests, ${values["bad-connections"]} connections, ${helloSecs} s)`,
+  );
+  out(
+    `(a) bad signature -> 401: ${a.rps.toFixed(0)} req/s (${
+      ofHello(a.rps)
+    }), p50 ${a.p50}, p99 ${a.p99} ` +
       `(${a.requests} requests, ${
         values["bad-connections"]
       } connections, ${badSecs} s; server counted ${rejected} 401s)` +
       `   target >= 10000 req/s: ${a.rps >= 10_000 ? "met" : "MISSED"}`,
   );
   out(
-    `(b) valid webhook, 1 cancel each: ${
-      b.rps.toFixed(0)
-    } webhooks/s, p50 ${b.p50}, p99 ${b.p99} ` +
+    `(b) valid webhook, 1 cancel each: ${b.rps.toFixed(0)} webhooks/s (${
+      ofHello(b.rps)
+    }), p50 ${b.p50}, p99 ${b.p99} ` +
       `(${b.requests} requests, ${values.connections} connections, ${duration} s; ${ok200} answered 200, ${cancelled} operations cancelled)`,
   );
   const p99ms = b.p99.endsWith("ms")

@@ -203,6 +203,7 @@ export async function execute(
       io,
       client,
       profile,
+      table: path[0],
       interrupt: controller.signal,
       onForcedExit: (report) => {
         forcedExitReports.add(report);

@@ -124,6 +124,8 @@ export interface CommandContext<A = Record<string, unknown>> {
   client: Client;
   /** The resolved profile; undefined for local commands. */
   profile?: Profile;
+  /** The whole command table (its root), for commands that describe the program itself. */
+  table: CommandSpec;
   /**
    * Aborted on Ctrl-C (and SIGTERM unless the command handles signals itself); it also aborts
    * every request of `client` (in flight or waiting to retry), which then rejects with

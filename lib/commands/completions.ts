@@ -1,5 +1,4 @@
 // `contree completions bash|zsh|fish`: the completion script, generated from the command table.
-import { ROOT } from "../cli/commands.ts";
 import { completionScript, type Shell, SHELLS } from "../cli/completions.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import { log } from "../log/log.ts";
@@ -17,6 +16,6 @@ export function completions(ctx: CommandContext<CompletionsArgs>): Promise<numbe
     log.error(`Name a shell: ${SHELLS.join(", ")} (e.g. contree completions bash)`);
     return Promise.resolve(2);
   }
-  ctx.io.stdout.write(completionScript(ROOT, shell as Shell));
+  ctx.io.stdout.write(completionScript(ctx.table, shell as Shell));
   return Promise.resolve(0);
 }

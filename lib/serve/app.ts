@@ -379,13 +379,16 @@ export async function createWebhookApp(opts: WebhookAppOptions): Promise<Webhook
     for (let i = 0; i < uuids.length; i++) if (!"cnaf".includes(r.codes[i])) todo.push(i);
     if (!todo.length) return;
     let lastSave = now();
+    // Each outcome finds its index in O(1) (a scan per outcome is quadratic for `all`).
+    const indexOf = new Map<string, number>();
+    for (const j of todo) if (!indexOf.has(uuids[j])) indexOf.set(uuids[j], j);
     const cancelOpts = {
       concurrency,
       shouldStop: () => hard.signal.aborted,
       signal: hard.signal,
       onOutcome: (o: CancelOutcome) => {
         if (hard.signal.aborted && active.get(r.id)?.record !== r) return;
-        const i = todo.find((j) => uuids[j] === o.uuid);
+        const i = indexOf.get(o.uuid);
         if (i !== undefined) apply(r, i, o);
         if (now() - lastSave > 1000) {
           lastSave = now();

@@ -291,6 +291,14 @@ export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStor
 
   /** Writes that met a locked file, retried later in order. */
   const queued = new Map<string, DeliveryRecord>();
+  /**
+   * Saves of the current turn of the event loop, committed in one transaction by a microtask:
+   * before any answer built in this turn reaches the network (an answer is written only after
+   * the handler's promise settles, a later microtask), so a sender is never told "done" about a
+   * record that is not in the file yet; a busy server makes one transaction for many saves.
+   */
+  const batch = new Map<string, DeliveryRecord>();
+  let batchScheduled = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let retryWait = 100;
   let estimate = 0;
@@ -364,7 +372,37 @@ export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStor
   }, 3600_000);
   Deno.unrefTimer(timer);
 
+  /** Commits the saves of this turn in one transaction; what cannot be written now is queued. */
+  function commitBatch(): void {
+    batchScheduled = false;
+    if (!open || batch.size === 0) return;
+    const records = [...batch.values()];
+    batch.clear();
+    if (queued.size === 0) {
+      try {
+        db.exec("BEGIN IMMEDIATE");
+        try {
+          for (const r of records) write(r);
+          db.exec("COMMIT");
+          return;
+        } catch (e) {
+          db.exec("ROLLBACK");
+          throw e;
+        }
+      } catch {
+        // Locked (or failing): retried with back-off, counted by pendingWrites().
+      }
+    }
+    for (const r of records) {
+      queued.delete(r.id);
+      queued.set(r.id, r);
+    }
+    scheduleRetry();
+  }
+
   function read(id: string): DeliveryRecord | undefined {
+    const b = batch.get(id);
+    if (b) return structuredClone(b);
     const q = queued.get(id);
     if (q) return structuredClone(q);
     const row = busyGuard(() => select.get(id)) as
@@ -381,6 +419,7 @@ export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStor
   return {
     get: read,
     claim(fresh, t) {
+      commitBatch(); // in order: this turn's saves first
       const text = encode(fresh);
       const changes = busyGuard(() =>
         Number(
@@ -404,19 +443,16 @@ export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStor
       return { claimed: true, record };
     },
     save(r) {
-      if (queued.size === 0) {
-        try {
-          write(r);
-          return;
-        } catch (e) {
-          if (!isBusy(e)) throw e;
-        }
+      if (!open) return;
+      batch.delete(r.id);
+      batch.set(r.id, structuredClone(r));
+      if (!batchScheduled) {
+        batchScheduled = true;
+        queueMicrotask(commitBatch);
       }
-      queued.delete(r.id);
-      queued.set(r.id, structuredClone(r));
-      scheduleRetry();
     },
     takeOver(id, owner, until, t) {
+      commitBatch();
       if (queued.has(id)) return undefined;
       try {
         if (Number(takeOverStmt.run(owner, until, id, owner, t).changes) === 0) return undefined;
@@ -427,6 +463,7 @@ export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStor
       }
     },
     renew(ids, owner, until) {
+      commitBatch();
       for (const id of ids) {
         const q = queued.get(id);
         if (q) q.leaseUntil = until;
@@ -438,6 +475,7 @@ export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStor
       }
     },
     resumable(t, limit = 100) {
+      commitBatch();
       try {
         return (resumableStmt.all(t, limit) as { id: string }[]).map((r) => String(r.id));
       } catch (e) {
@@ -445,8 +483,11 @@ export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStor
         throw e;
       }
     },
-    flush: () => flushQueued(),
-    pendingWrites: () => queued.size,
+    flush: () => {
+      commitBatch();
+      return flushQueued();
+    },
+    pendingWrites: () => queued.size + batch.size,
     writable() {
       if (!open) return false;
       try {
@@ -457,10 +498,17 @@ export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStor
         return false;
       }
     },
-    size: () => busyGuard(() => readTotals().n),
-    bytes: () => busyGuard(() => readTotals().b),
+    size: () => {
+      commitBatch();
+      return busyGuard(() => readTotals().n);
+    },
+    bytes: () => {
+      commitBatch();
+      return busyGuard(() => readTotals().b);
+    },
     close() {
       if (!open) return;
+      commitBatch();
       open = false;
       clearInterval(timer);
       clearTimeout(retryTimer);
