@@ -104,7 +104,7 @@ export const MUTANTS: Mutant[] = [
   {
     id: 6,
     what: '--serve drops the kind of {"all": true, "kind": …} and would cancel every kind',
-    files: ["lib/serve/app.ts"],
+    files: ["lib/serve/deliveries/index.ts"],
     variants: [[{ find: /kind: r\.all\?\.kind,\s*/, replace: "" }]],
     tests: [{ file: "tests/serve/cancel_all.test.ts", filter: "kind" }],
   },

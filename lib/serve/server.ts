@@ -5,15 +5,11 @@ import { concurrencyFromEnv } from "../ops/cancel.ts";
 import { dirname, resolve } from "node:path";
 import { contreeHome } from "../config/config.ts";
 import { envNumber } from "../config/env.ts";
-import { log, logAccess, logJsonLines, maskSecrets } from "../log/log.ts";
+import { log, logJsonLines, maskSecrets } from "../log/log.ts";
 import { accessLogWriter } from "../log/access.ts";
 import { sessionDbPath } from "../session/schema.ts";
-import {
-  createWebhookApp,
-  DEFAULT_RATE_PER_SECOND,
-  DEFAULT_RETRY_FOR_MS,
-  DEFAULT_UPSTREAM_LIMIT,
-} from "./app.ts";
+import { createWebhookApp, DEFAULT_RATE_PER_SECOND, DEFAULT_UPSTREAM_LIMIT } from "./app.ts";
+import { DEFAULT_RETRY_FOR_MS } from "./deliveries/index.ts";
 import {
   DEFAULT_MAX_BYTES,
   type DeliveryStore,
@@ -212,7 +208,7 @@ export async function serve(ctx: CommandContext<ServeArgs>): Promise<number> {
       bearer: senders.bearer,
       grafanaKeys: senders.grafana,
       trustProxy,
-      auditLog: logAccess,
+      auditLog: access.log,
       retryForMs: retryFor * 1000,
       ratePerSecond: rate,
       concurrency,

@@ -54,6 +54,7 @@ export interface DeliveryStore {
   writable(): boolean;
   /** Bytes of the records kept (approximately: their JSON text). */
   bytes(): number;
+  /** Releases the store: commits what is batched and closes the file (SQLite). */
   close(): void;
 }
 
@@ -68,9 +69,13 @@ export const BUSY_TIMEOUT_MS = 50;
 
 /** Options of the stores. */
 export interface StoreOptions {
+  /** How long a delivery id is remembered (default {@link DEFAULT_RETENTION_MS}). */
   retentionMs?: number;
+  /** Most records kept (default {@link DEFAULT_MAX_ENTRIES}). */
   maxEntries?: number;
+  /** Most bytes of records kept (default {@link DEFAULT_MAX_BYTES}). */
   maxBytes?: number;
+  /** The clock (milliseconds since the epoch; tests). */
   now?: () => number;
 }
 

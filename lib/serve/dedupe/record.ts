@@ -42,15 +42,19 @@ export interface DeliveryRecord {
   owner: string;
   /** The claim is valid until then (ms since the epoch); 0 when released. */
   leaseUntil: number;
-  /** Times (ms since the epoch). */
+  /** When the delivery first arrived (ms since the epoch). */
   createdAt: number;
+  /** When the record was last saved (ms since the epoch). */
   updatedAt: number;
 }
 
 /** A response to send: status, JSON body and extra headers. */
 export interface Rendered {
+  /** HTTP status (200, 202 or 503). */
   status: number;
+  /** The JSON body. */
   body: string;
+  /** Extra headers (`Retry-After` of a 503). */
   headers: Record<string, string>;
 }
 

@@ -48,6 +48,7 @@ export interface RateLimitOptions {
   maxSources?: number;
   /** Key of a request's source (default: the peer address). */
   key?: (c: Parameters<MiddlewareHandler<ServeEnv>>[0]) => string;
+  /** The clock (milliseconds since the epoch; tests). */
   now?: () => number;
 }
 

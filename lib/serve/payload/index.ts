@@ -16,9 +16,13 @@ export type CancelRequest =
 
 /** A 400 answer: a stable code, a message naming the problem, and the offending values. */
 export interface PayloadError {
+  /** Stable short code (`invalid_json`, `invalid_uuids`, ...). */
   error: string;
+  /** One sentence naming the problem. */
   message: string;
+  /** History references given where UUIDs belong (`HEAD`, `@1`): refused, never resolved. */
   references?: string[];
+  /** Values that are not UUIDs. */
   invalid?: string[];
 }
 

@@ -391,6 +391,7 @@ export async function signGithubWebhook(
 
 /** Options for {@link verifySignature}. */
 export interface VerifySignatureOptions {
+  /** The Standard Webhooks and GitHub secrets a request may be signed with. */
   secrets: WebhookSecrets;
   /** Clock for the timestamp window (tests). */
   now?: () => number;
