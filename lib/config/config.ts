@@ -1,3 +1,4 @@
+import { FileReadError, readSmallFile } from "./file.ts";
 import { type Ini, iniGet, parseIni } from "./ini.ts";
 import type { Env } from "../cli/io.ts";
 
@@ -69,59 +70,20 @@ export function contreeHome(env: Env, os: typeof Deno.build.os = Deno.build.os):
 /** The largest config file read; anything bigger is not a config file the CLI wrote. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
-function readError(path: string, e: unknown): ConfigError {
-  const why = e instanceof Deno.errors.PermissionDenied
-    ? "permission denied"
-    : e instanceof Deno.errors.IsADirectory
-    ? "is a directory"
-    : e instanceof Error
-    ? e.message
-    : String(e);
-  return new ConfigError(`Cannot read config file ${path}: ${why}`);
-}
-
 /**
  * Reads a config file if it exists; a missing file is an empty config. Only a regular file of at
  * most {@link MAX_CONFIG_BYTES} is read (a link to `/dev/zero` or a FIFO would never end);
  * anything else, or an unreadable file, is a one-line {@link ConfigError} naming the path.
  */
 function readOptional(path: string): string | undefined {
-  let info: Deno.FileInfo;
   try {
-    info = Deno.statSync(path); // follows links; never opens (opening a FIFO blocks)
+    const bytes = readSmallFile(path, MAX_CONFIG_BYTES);
+    return bytes && new TextDecoder().decode(bytes);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw readError(path, e);
-  }
-  if (info.isDirectory) throw readError(path, new Deno.errors.IsADirectory());
-  if (!info.isFile) throw new ConfigError(`Cannot read config file ${path}: not a regular file`);
-  const tooBig = () => new ConfigError(`Cannot read config file ${path}: larger than 1 MiB`);
-  if (info.size > MAX_CONFIG_BYTES) throw tooBig();
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(path, { read: true });
-  } catch (e) {
-    throw readError(path, e);
-  }
-  try {
-    // The file may have been swapped or grown since the stat: check again on the open handle and
-    // read at most one byte past the limit.
-    if (!file.statSync().isFile) {
-      throw new ConfigError(`Cannot read config file ${path}: not a regular file`);
+    if (e instanceof FileReadError) {
+      throw new ConfigError(`Cannot read config file ${path}: ${e.message}`);
     }
-    const buf = new Uint8Array(MAX_CONFIG_BYTES + 1);
-    let used = 0;
-    while (used < buf.length) {
-      const n = file.readSync(buf.subarray(used));
-      if (n === null) break;
-      used += n;
-    }
-    if (used > MAX_CONFIG_BYTES) throw tooBig();
-    return new TextDecoder().decode(buf.subarray(0, used));
-  } catch (e) {
-    throw e instanceof ConfigError ? e : readError(path, e);
-  } finally {
-    file.close();
+    throw e;
   }
 }
 
@@ -252,14 +214,14 @@ export function tokenFromEnv(env: Env): string | undefined {
     throw new ConfigError("CONTREE_TOKEN and CONTREE_TOKEN_FILE are both set: keep one");
   }
   const fail = (why: string) => new ConfigError(`CONTREE_TOKEN_FILE: cannot read ${path}: ${why}`);
-  let text: string | undefined;
+  let bytes: Uint8Array | undefined;
   try {
-    text = readOptional(path);
+    bytes = readSmallFile(path, MAX_CONFIG_BYTES);
   } catch (e) {
-    // readOptional's wording names a config file; say which variable pointed here instead.
-    throw fail((e as Error).message.replace(/^Cannot read config file .*?: /, ""));
+    throw e instanceof FileReadError ? fail(e.message) : e;
   }
-  if (text === undefined) throw fail("not found");
+  if (bytes === undefined) throw fail("not found");
+  const text = new TextDecoder().decode(bytes);
   const token = text.replace(/\r?\n$/, "");
   if (!token) throw fail("empty");
   return token;

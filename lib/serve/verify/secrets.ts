@@ -2,6 +2,7 @@
 // mounted by systemd's LoadCredential, Docker or Kubernetes), so no secret has to sit in the
 // process environment.
 import type { Env } from "../../cli/io.ts";
+import { FileReadError, readSmallFile } from "../../config/file.ts";
 import {
   hmacKey,
   MIN_SECRET_BYTES,
@@ -34,26 +35,17 @@ export function readSecret(env: Env, name: string): string | undefined {
     throw new SecretError(`${name} and ${name}_FILE are both set: keep one`);
   }
   if (!file) return direct || undefined;
-  let bytes: Uint8Array;
+  let bytes: Uint8Array | undefined;
   try {
-    const info = Deno.statSync(file);
-    if (!info.isFile) throw new SecretError(`${name}_FILE '${file}' is not a file`);
-    if (info.size > MAX_SECRET_FILE_BYTES) {
-      throw new SecretError(
-        `${name}_FILE '${file}' is larger than ${MAX_SECRET_FILE_BYTES} bytes: not a secret`,
-      );
-    }
-    bytes = Deno.readFileSync(file);
+    bytes = readSmallFile(file, MAX_SECRET_FILE_BYTES);
   } catch (e) {
-    if (e instanceof SecretError) throw e;
-    const why = e instanceof Deno.errors.NotFound
-      ? "no such file"
-      : e instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : e instanceof Error
-      ? e.name
-      : "unreadable";
-    throw new SecretError(`Cannot read ${name}_FILE '${file}': ${why}`);
+    if (e instanceof FileReadError) {
+      throw new SecretError(`Cannot read ${name}_FILE '${file}': ${e.message}`);
+    }
+    throw e;
+  }
+  if (bytes === undefined) {
+    throw new SecretError(`Cannot read ${name}_FILE '${file}': no such file`);
   }
   let text: string;
   try {
