@@ -4,6 +4,7 @@
 
 /** Why a small file could not be read, in words that fit after "cannot read PATH: ". */
 export class FileReadError extends Error {
+  /** Always `"FileReadError"`. */
   override name = "FileReadError";
 }
 
