@@ -4,7 +4,8 @@
 // small hostile server; every test removes its CONTREE_HOME and ends what it started.
 import assert from "node:assert/strict";
 import { sessionDbPath } from "../../lib/session/schema.ts";
-import { homeFor, makeHome, type RunResult, spawnContree, withEmulator } from "../helpers.ts";
+import { type BoundedResult, finishWithin } from "../hostile/fake.ts";
+import { homeFor, makeHome, spawnContree, withEmulator } from "../helpers.ts";
 import { parseTomlResults } from "../output/parsers.ts";
 import { OPS, SessionDb } from "../session_db.ts";
 
@@ -15,31 +16,12 @@ const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 const EVIL = "\x1b]0;pwned\x07\x1b[31mred\rX\x9b2J\u202eevil\x7f";
 
 /** Runs the CLI, killing it if it has not finished after `ms` (so a hang fails, not blocks). */
-async function runBounded(
+function runBounded(
   args: string[],
   opts: { home?: string; env?: Record<string, string> },
   ms = 30_000,
-): Promise<RunResult & { timedOut: boolean }> {
-  const child = spawnContree(args, opts);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
-  }, ms);
-  try {
-    const out = await child.output();
-    const dec = new TextDecoder();
-    return {
-      code: out.code,
-      stdout: dec.decode(out.stdout),
-      stderr: dec.decode(out.stderr),
-      timedOut,
-    };
-  } finally {
-    clearTimeout(timer);
-  }
+): Promise<BoundedResult> {
+  return finishWithin(spawnContree(args, opts), ms);
 }
 
 /** A temporary CONTREE_HOME for `fn`, removed afterwards. */
@@ -164,7 +146,7 @@ Deno.test({
         if (name === "auth.ini") Deno.removeSync(`${home}/${name}`);
         Deno.symlinkSync("/dev/zero", `${home}/${name}`);
         const r = await runBounded(["ps"], { home, env });
-        assert.ok(!r.timedOut, `${name} -> /dev/zero hung`);
+        assert.ok(!r.killed, `${name} -> /dev/zero hung`);
         assert.equal(r.code, 1, r.stderr);
         assert.equal(
           r.stderr,
@@ -178,7 +160,7 @@ Deno.test({
       const mk = await new Deno.Command("mkfifo", { args: [fifo] }).output();
       assert.ok(mk.success, "mkfifo");
       const r = await runBounded(["ps"], { home, env });
-      assert.ok(!r.timedOut, "FIFO hung");
+      assert.ok(!r.killed, "FIFO hung");
       assert.equal(r.code, 1);
       assert.equal(r.stderr, `[ERROR] Cannot read config file ${fifo}: not a regular file\n`);
       // -c naming it says the same.
@@ -238,7 +220,7 @@ Deno.test("a session history whose parent links form a cycle: one error line, no
         ] as const
       ) {
         const r = await runBounded(["-S", session, "kill", OPS.E, ref], { home });
-        assert.ok(!r.timedOut);
+        assert.ok(!r.killed);
         assert.equal(r.code, 1, `${ref}: ${r.stderr}`);
         assert.equal(r.stderr, cycle(id), ref);
       }
