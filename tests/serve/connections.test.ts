@@ -3,7 +3,14 @@
 import assert from "node:assert/strict";
 import { startEmulator } from "../emulator/server.ts";
 import { baseEnv, homeFor, MAIN, makeHome, PERMISSIONS, spawnContree } from "../helpers.ts";
-import { ALL_SECRETS, post, type ServeProcess, standardHeaders, startServe } from "./helpers.ts";
+import {
+  ALL_SECRETS,
+  attachServe,
+  post,
+  type ServeProcess,
+  standardHeaders,
+  startServe,
+} from "./helpers.ts";
 
 const enc = new TextEncoder();
 const LINUX = Deno.build.os === "linux";
@@ -61,7 +68,7 @@ async function exited(child: Deno.ChildProcess): Promise<boolean> {
 }
 
 /** `contree kill --serve` under `prlimit --nofile=N:N` (a low hard open-files limit). */
-async function startServeWithFdLimit(
+function startServeWithFdLimit(
   home: string,
   fdLimit: number,
   env: Record<string, string> = {},
@@ -85,48 +92,7 @@ async function startServeWithFdLimit(
     stdout: "null",
     stderr: "piped",
   }).spawn();
-  let text = "";
-  const listening = Promise.withResolvers<string>();
-  const pump = (async () => {
-    const dec = new TextDecoder();
-    for await (const chunk of child.stderr) {
-      text += dec.decode(chunk, { stream: true });
-      const m = /Listening on (http:\/\/[^\s"]+)/.exec(text);
-      if (m) listening.resolve(m[1]);
-    }
-    listening.reject(new Error(`server exited before listening:\n${text}`));
-  })();
-  const timer = setTimeout(() => listening.reject(new Error(`no address:\n${text}`)), 15_000);
-  let url: string;
-  try {
-    url = await listening.promise;
-  } catch (e) {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* gone */ }
-    await child.status;
-    await pump;
-    throw e;
-  } finally {
-    clearTimeout(timer);
-  }
-  let stopped: Promise<{ code: number; stderr: string }> | undefined;
-  return {
-    url,
-    child,
-    stderr: () => text,
-    stop(signal = "SIGTERM") {
-      stopped ??= (async () => {
-        try {
-          child.kill(signal);
-        } catch { /* gone */ }
-        const status = await child.status;
-        await pump;
-        return { code: status.code, stderr: text };
-      })();
-      return stopped;
-    },
-  };
+  return attachServe(child);
 }
 
 Deno.test({

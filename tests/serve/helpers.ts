@@ -21,13 +21,23 @@ export interface ServeProcess {
 }
 
 /** Starts `contree [pre...] kill --serve --port 0 [args...]` and waits for its address. */
-export async function startServe(
+export function startServe(
   opts: { home: string; env?: Record<string, string>; args?: string[]; command?: string[] },
 ): Promise<ServeProcess> {
   const child = spawnContree(
     [...(opts.command ?? ["kill"]), "--serve", "--port", "0", ...(opts.args ?? [])],
     { home: opts.home, env: { CONTREE_WEBHOOK_SECRET: ALL_SECRETS, ...opts.env } },
   );
+  child.stdout.cancel();
+  return attachServe(child);
+}
+
+/**
+ * Follows a spawned `--serve` child's stderr until it logs its address (15 s at most; the child
+ * is killed if it exits or stays silent), then returns the handle the tests drive it with. Its
+ * stdout must not be piped, or already cancelled.
+ */
+export async function attachServe(child: Deno.ChildProcess): Promise<ServeProcess> {
   let text = "";
   const decoder = new TextDecoder();
   const { promise: urlPromise, resolve: resolveUrl, reject: rejectUrl } = Promise
@@ -40,7 +50,6 @@ export async function startServe(
     }
     rejectUrl(new Error(`server exited before listening:\n${text}`));
   })();
-  child.stdout.cancel();
   const timer = setTimeout(() => rejectUrl(new Error(`no address after 15 s:\n${text}`)), 15_000);
   let url: string;
   try {
