@@ -13,7 +13,13 @@ import {
 import { Interrupted } from "../ops/interrupted.ts";
 import type { Operation } from "../api/operations.ts";
 import { canPrompt, confirm } from "../cli/confirm.ts";
-import { activeFilters, type FilterArgs, hasFilters, listTargets } from "../ops/filters.ts";
+import {
+  activeFilters,
+  type FilterArgs,
+  hasFilters,
+  listTargets,
+  listTargetUuids,
+} from "../ops/filters.ts";
 import { summaryLine } from "../output/progress.ts";
 import {
   countOutcome,
@@ -44,17 +50,19 @@ export async function cancel(ctx: CommandContext<CancelArgs>): Promise<number> {
     );
     return 2;
   }
+  // The listed operations are kept only for what shows them (--dry-run rows, the prompt's
+  // kinds); otherwise only their UUIDs are, and each page is garbage once read.
+  const asks = args.all && !args.yes && canPrompt(io);
   let active: Operation[] | undefined;
   const uuids = await targetUuids(ctx, "cancel", async (signal) => {
-    active = await listTargets(ctx.client, filters, {
-      signal,
-      concurrency: concurrencyFromEnv(io.env),
-    });
+    const listOpts = { signal, concurrency: concurrencyFromEnv(io.env) };
+    if (!args.dry_run && !asks) return await listTargetUuids(ctx.client, filters, listOpts);
+    active = await listTargets(ctx.client, filters, listOpts);
     return active.map((op) => op.uuid);
   });
   if (typeof uuids === "number") return uuids;
   if (args.dry_run) return dryRun(ctx, uuids, active);
-  if (args.all && !args.yes && canPrompt(io)) {
+  if (asks) {
     const n = uuids.length;
     const question = `Cancel ${n.toLocaleString("en-US")} active operation${
       n === 1 ? "" : "s"

@@ -46,7 +46,7 @@ export async function listActiveUuids(
   client: Client,
   opts: ActiveListOptions = {},
 ): Promise<string[]> {
-  return (await listActiveOperations(client, opts)).map((op) => op.uuid);
+  return await listActive(client, opts, (op) => op.uuid, (uuid) => uuid);
 }
 
 /**
@@ -67,10 +67,24 @@ export async function listActiveUuids(
  * ops[0].kind; // "instance"
  * ```
  */
-export async function listActiveOperations(
+export function listActiveOperations(
   client: Client,
   opts: ActiveListOptions = {},
 ): Promise<Operation[]> {
+  return listActive(client, opts, (op) => op, (op) => op.uuid);
+}
+
+/**
+ * The active listing keeping `pick(op)` of each operation listed first under its UUID: with
+ * `pick` returning the UUID, the pages and the operation objects are garbage as soon as each
+ * page is read (200,000 operations then cost their UUIDs, not their objects).
+ */
+async function listActive<T>(
+  client: Client,
+  opts: ActiveListOptions,
+  pick: (op: Operation) => T,
+  uuidOf: (item: T) => string,
+): Promise<T[]> {
   const pageSize = opts.pageSize ?? ACTIVE_PAGE_SIZE;
   const maxPages = opts.maxPages ?? MAX_ACTIVE_PAGES;
   const perStatus = await Promise.all(ACTIVE_STATUSES.map(async (status) => {
@@ -80,7 +94,7 @@ export async function listActiveOperations(
       query.push(["limit", String(pageSize)], ["offset", String(offset)]);
       return query;
     };
-    const listed: Operation[] = [];
+    const listed: T[] = [];
     const pages = fetchPages(async (offset) => {
       const body = await client.getJson("/v1/operations", queryAt(offset), {
         signal: opts.signal,
@@ -99,9 +113,18 @@ export async function listActiveOperations(
           )} was still full); narrow the listing or cancel by UUID`,
         ),
     });
-    for await (const page of pages) for (const op of page) listed.push(op);
+    for await (const page of pages) for (const op of page) listed.push(pick(op));
     return listed;
   }));
   const seen = new Set<string>();
-  return perStatus.flat().filter((op) => !seen.has(op.uuid) && Boolean(seen.add(op.uuid)));
+  const out: T[] = [];
+  for (const listed of perStatus) {
+    for (const item of listed) {
+      const uuid = uuidOf(item);
+      if (seen.has(uuid)) continue;
+      seen.add(uuid);
+      out.push(item);
+    }
+  }
+  return out;
 }

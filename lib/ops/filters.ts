@@ -6,7 +6,7 @@ import type { Client } from "../api/client.ts";
 import { ACTIVE_STATUSES, type Operation } from "../api/operations.ts";
 import { listOperations } from "../api/pages.ts";
 import { log } from "../log/log.ts";
-import { listActiveOperations } from "./active.ts";
+import { listActiveOperations, listActiveUuids } from "./active.ts";
 
 /** The filters of `kill --all`, as sent (full status word, ISO-8601 UTC instants). */
 export interface ActiveFilters {
@@ -120,15 +120,48 @@ export interface ListTargetsOptions {
  * ops.length; // 1
  * ```
  */
-export async function listTargets(
+export function listTargets(
   client: Client,
   filters: ActiveFilters,
   opts: ListTargetsOptions = {},
 ): Promise<Operation[]> {
   if (!hasFilters(filters)) return listActiveOperations(client, { signal: opts.signal });
+  return listFiltered(client, filters, opts, (op) => op);
+}
+
+/**
+ * {@link listTargets} keeping only the UUIDs (same requests, order and warnings): what `kill
+ * --all` needs when it neither prints `--dry-run` rows nor asks, so no listed operation object
+ * outlives its page.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "../api/client.ts";
+ * const op = { uuid: "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f", status: "PENDING", kind: "instance" };
+ * const fetch = (url: string | URL | Request) =>
+ *   Promise.resolve(Response.json(String(url).includes("PENDING") ? [op] : []));
+ * const client = createClient({ url: "http://127.0.0.1:8080", auth: "jwt", token: "t", fetch });
+ * await listTargetUuids(client, {}); // ["019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"]
+ * ```
+ */
+export function listTargetUuids(
+  client: Client,
+  filters: ActiveFilters,
+  opts: ListTargetsOptions = {},
+): Promise<string[]> {
+  if (!hasFilters(filters)) return listActiveUuids(client, { signal: opts.signal });
+  return listFiltered(client, filters, opts, (op) => op.uuid);
+}
+
+async function listFiltered<T>(
+  client: Client,
+  filters: ActiveFilters,
+  opts: ListTargetsOptions,
+  pick: (op: Operation) => T,
+): Promise<T[]> {
   const statuses = filters.status ? [filters.status] : ACTIVE_STATUSES;
   const seen = new Set<string>();
-  const out: Operation[] = [];
+  const out: T[] = [];
   let dropped = 0;
   for (const status of statuses) {
     const pages = listOperations(client, { ...filters, status }, {
@@ -139,7 +172,7 @@ export async function listTargets(
       for (const op of page) {
         if (seen.has(op.uuid)) continue;
         seen.add(op.uuid);
-        if (matches(op, { ...filters, status })) out.push(op);
+        if (matches(op, { ...filters, status })) out.push(pick(op));
         else dropped++;
       }
     }
