@@ -7,7 +7,7 @@
 // (some UUIDs failed retryably and the sender's retry re-attempts only those).
 import type { Client } from "../../api/client.ts";
 import { ApiError, NetworkError, ResponseError } from "../../api/errors.ts";
-import { delay } from "../../async/delay.ts";
+import { delay, MAX_DELAY_MS } from "../../async/delay.ts";
 import { log } from "../../log/log.ts";
 import { listActiveUuids } from "../../ops/active.ts";
 import { cancelOperations, type CancelOutcome, DEFAULT_CONCURRENCY } from "../../ops/cancel.ts";
@@ -32,6 +32,11 @@ export { auditRecord, httpStatusOf, outcomeCode } from "./outcome.ts";
 export const DEFAULT_RETRY_FOR_MS = 3600_000;
 /** Default claim lease: a crashed process's deliveries can be taken over after this long. */
 export const DEFAULT_LEASE_MS = 30_000;
+
+/** A delay for `setTimeout`: within 0 and {@link MAX_DELAY_MS} (as {@link delay} clamps). */
+function clampDelay(ms: number): number {
+  return Math.min(Math.max(Number.isFinite(ms) ? ms : MAX_DELAY_MS, 0), MAX_DELAY_MS);
+}
 
 /** Options of {@link createDeliveries}. */
 export interface DeliveriesOptions {
@@ -453,12 +458,15 @@ export function createDeliveries(opts: DeliveriesOptions): Deliveries {
       await attemptSafely(a);
       settle(a);
     })());
-    const timeout = new AbortController();
+    // A plain timer, cleared when the job wins: no AbortController and abort reason per delivery.
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const inTime = await Promise.race([
       job.then(() => true),
-      delay(d.deadlineMs, timeout.signal).then(() => false, () => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), clampDelay(d.deadlineMs));
+      }),
     ]);
-    timeout.abort();
+    clearTimeout(timer);
     if (!inTime) {
       if (!record.accepted) {
         record.accepted = true;

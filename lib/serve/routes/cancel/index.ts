@@ -2,6 +2,7 @@
 // the verified body by its sender and runs the delivery under the contract — 200 final, 202 kept
 // working on in the background, 503 + Retry-After for the sender's retry. Slack always gets a 200
 // ephemeral message within its 3 s and the final result later at its response_url.
+import { createHash } from "node:crypto";
 import type { Context } from "../../../deps/hono.ts";
 import { log } from "../../../log/log.ts";
 import { renderRecord } from "../../dedupe/index.ts";
@@ -31,9 +32,12 @@ export interface CancelRouteOptions {
   fetch?: typeof fetch;
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return digest.toHex();
+/**
+ * SHA-256 of the body, hex. node:crypto's synchronous hash: Web Crypto's `digest` is a round trip
+ * through a worker thread, about 60 µs for a small body against about 1 µs here.
+ */
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /** Puts a run's flags into the access-log fields, in the order they were always logged. */
@@ -63,7 +67,7 @@ export function cancelRoute(
       if (interpretation.reason) fields.reason = interpretation.reason;
       return c.json(interpretation.body, interpretation.status);
     }
-    const hash = await sha256Hex(raw);
+    const hash = sha256Hex(raw);
     if (!slack) {
       const run = await deliveries.run({
         id: d.id,
