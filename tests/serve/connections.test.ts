@@ -6,6 +6,7 @@ import { baseEnv, homeFor, MAIN, makeHome, PERMISSIONS, spawnContree } from "../
 import {
   ALL_SECRETS,
   attachServe,
+  closedByServer,
   post,
   type ServeProcess,
   standardHeaders,
@@ -34,32 +35,6 @@ function closeAll(conns: Iterable<Deno.Conn>): void {
       c.close();
     } catch { /* already closed */ }
   }
-}
-
-/**
- * Reads until the server closes `conn` (EOF or reset) and returns what it sent; rejects when the
- * connection is still open after `withinMs`.
- */
-async function closedByServer(conn: Deno.Conn, withinMs: number): Promise<string> {
-  const buf = new Uint8Array(4096);
-  let text = "";
-  const timer = setTimeout(() => {
-    try {
-      conn.close();
-    } catch { /* closed */ }
-  }, withinMs);
-  const started = Date.now();
-  try {
-    for (;;) {
-      const n = await conn.read(buf).catch(() => null);
-      if (n === null) break;
-      text += new TextDecoder().decode(buf.subarray(0, n));
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  if (Date.now() - started >= withinMs) throw new Error(`still open after ${withinMs} ms`);
-  return text;
 }
 
 /** Resolves when the process has exited, to `true`; or to `false` while it still runs. */

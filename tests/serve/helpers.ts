@@ -172,3 +172,29 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/**
+ * Reads until the server closes `conn` (EOF or reset) and returns what it sent; rejects when the
+ * connection is still open after `withinMs`.
+ */
+export async function closedByServer(conn: Deno.Conn, withinMs: number): Promise<string> {
+  const buf = new Uint8Array(4096);
+  let text = "";
+  const timer = setTimeout(() => {
+    try {
+      conn.close();
+    } catch { /* closed */ }
+  }, withinMs);
+  const started = Date.now();
+  try {
+    for (;;) {
+      const n = await conn.read(buf).catch(() => null);
+      if (n === null) break;
+      text += new TextDecoder().decode(buf.subarray(0, n));
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  if (Date.now() - started >= withinMs) throw new Error(`still open after ${withinMs} ms`);
+  return text;
+}

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../config/config.ts";
+import { closedByServer } from "../../../tests/serve/helpers.ts";
 import {
   capAfterFdExhaustion,
   type ConnectionLimits,
@@ -15,25 +16,6 @@ const LIMITS: ConnectionLimits = {
   requestTimeoutMs: 10_000,
   maxConnections: 3,
 };
-
-/** Reads until the peer closes; rejects after `withinMs`. */
-async function untilClosed(conn: Deno.Conn, withinMs = 5_000): Promise<string> {
-  const timer = setTimeout(() => conn.close(), withinMs);
-  const buf = new Uint8Array(4096);
-  let text = "";
-  const started = Date.now();
-  try {
-    for (;;) {
-      const n = await conn.read(buf).catch(() => null);
-      if (n === null) break;
-      text += new TextDecoder().decode(buf.subarray(0, n));
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  if (Date.now() - started >= withinMs) throw new Error("still open");
-  return text;
-}
 
 function request(path: string): Uint8Array {
   return new TextEncoder().encode(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
@@ -104,9 +86,9 @@ Deno.test("listen: at the cap the oldest connection without a request is closed"
     try {
       const fresh = await Deno.connect({ port });
       await fresh.write(request("/"));
-      assert.match(await untilClosed(fresh), /^HTTP\/1\.1 200 OK[\s\S]*\r\n\r\nok$/);
+      assert.match(await closedByServer(fresh, 5_000), /^HTTP\/1\.1 200 OK[\s\S]*\r\n\r\nok$/);
       fresh.close();
-      assert.equal(await untilClosed(idle[0]), "", "the oldest idle one was closed");
+      assert.equal(await closedByServer(idle[0], 5_000), "", "the oldest idle one was closed");
       assert.equal(server.connections(), 2);
       assert.match(warnings.join("\n"), /Connection limit \(3\) reached/);
     } finally {
@@ -132,11 +114,11 @@ Deno.test("listen: when every connection is busy a new one is closed, in-flight 
     await busy.write(request("/"));
     await entered.promise;
     const extra = await Deno.connect({ port });
-    assert.equal(await untilClosed(extra), "");
+    assert.equal(await closedByServer(extra, 5_000), "");
     extra.close();
     assert.match(warnings.join("\n"), /every connection busy/);
     release.resolve();
-    assert.match(await untilClosed(busy), /\r\n\r\nlate$/);
+    assert.match(await closedByServer(busy, 5_000), /\r\n\r\nlate$/);
     busy.close();
   });
 });
@@ -147,7 +129,7 @@ Deno.test("listen: a request over the request timeout has its connection closed"
     const conn = await Deno.connect({ port: server.addr.port });
     await conn.write(request("/"));
     const started = Date.now();
-    assert.equal(await untilClosed(conn), "");
+    assert.equal(await closedByServer(conn, 5_000), "");
     assert.ok(Date.now() - started >= 150);
     conn.close();
     never.resolve(new Response("too late"));
@@ -159,7 +141,7 @@ Deno.test("listen: shutdown closes idle connections and stops accepting", async 
   const port = server.addr.port;
   const idle = await Deno.connect({ port });
   await server.shutdown();
-  assert.equal(await untilClosed(idle), "");
+  assert.equal(await closedByServer(idle, 5_000), "");
   idle.close();
   await server.finished;
   await assert.rejects(() => Deno.connect({ port }));
