@@ -137,6 +137,7 @@ export async function execute(
   const text = (key: string) => raw[key] === undefined ? undefined : String(raw[key]);
   const globals: Globals = {
     output_format: format as FormatName,
+    format_given: values[0].output_format !== undefined,
     log_level: level,
     profile: text("profile"),
     token: text("token"),

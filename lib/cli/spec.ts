@@ -96,6 +96,12 @@ export type ArgsOf<
 export interface Globals {
   /** `-f/--format`; `default` when neither the flag nor cli.ini gives one. */
   output_format: FormatName;
+  /**
+   * Whether `-f/--format` was given on this command line (not only defaulted by cli.ini): what
+   * this program adds to the original's output, like `kill`'s result rows, follows only a
+   * format asked for here, so a cli.ini default keeps the original's output unchanged.
+   */
+  format_given: boolean;
   /** `-L/--log-level`. */
   log_level?: string;
   /** `-p/--profile`. */

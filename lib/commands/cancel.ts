@@ -76,7 +76,7 @@ export async function cancel(ctx: CommandContext<CancelArgs>): Promise<number> {
   }
   // Results as data with an explicit -f (stdout stays empty otherwise); on a terminal, a
   // progress line instead of one line per operation.
-  const results = new ResultRows(io, format);
+  const results = new ResultRows(io, ctx.globals.format_given ? format : "default");
   const progress = progressFor(io, format, uuids.length);
   const counts = { done: 0, cancelled: 0, alreadyFinished: 0, notFound: 0, failed: 0 };
 

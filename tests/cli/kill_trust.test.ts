@@ -460,3 +460,17 @@ Deno.test({
       assert.equal((r.text.match(/"outcome": "cancelled"/g) ?? []).length, 22);
     }),
 });
+
+Deno.test("kill: a format from cli.ini alone keeps stdout empty, as the original; -f writes rows", () =>
+  withEmulator(async (emu) => {
+    const [a, b] = emu.seed(2).map((o) => o.uuid);
+    const home = homeFor(emu);
+    Deno.writeTextFileSync(`${home}/cli.ini`, "[cli]\noutput_format = json\n");
+    const quiet = await runContree(["kill", a], { home });
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(quiet.stdout, "");
+    assert.equal(quiet.stderr, `[INFO] Cancelled operation ${a}\n`);
+    const rows = await runContree(["-f", "json", "kill", b], { home });
+    assert.equal(rows.code, 0, rows.stderr);
+    assert.deepEqual(JSON.parse(rows.stdout), { uuid: b, outcome: "cancelled", error: "" });
+  }));
