@@ -1,3 +1,4 @@
+import { readCapped } from "../async/read_capped.ts";
 import { Interrupted, linkSignals } from "../async/abort.ts";
 import { Deadlines } from "../async/deadlines.ts";
 import { delay } from "../async/delay.ts";
@@ -280,30 +281,7 @@ export function createClient(opts: ClientOptions): Client {
     // A body whose length is declared, within the cap and not decoded on the way is read in one
     // go: its size cannot exceed what was declared.
     if (declared <= maxBytes && !res.headers.has("content-encoding")) return await res.text();
-    const reader = res.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > maxBytes) {
-          await reader.cancel().catch(() => {});
-          throw tooLarge();
-        }
-        chunks.push(value);
-      }
-    } finally {
-      reader.releaseLock();
-    }
-    const bytes = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) {
-      bytes.set(c, at);
-      at += c.byteLength;
-    }
-    return new TextDecoder().decode(bytes);
+    return await readCapped(res.body, maxBytes, tooLarge);
   }
 
   async function attempt(method: string, path: string, url: string, user?: AbortSignal) {

@@ -1,6 +1,7 @@
 // Standard input as commands use it: `kill -` / `show -` / `op wait -` read their operations from
 // it, and `kill --all` reads the answer to its prompt. Passed in through `Io.stdin`, so tests
 // can hand in text and say whether it is a terminal.
+import { readCapped } from "../async/read_capped.ts";
 
 /** A byte source shaped like `Deno.stdin`. */
 export interface Reader {
@@ -60,26 +61,22 @@ export function textReader(text: string, isTerminal = false): Reader {
  * await readAll(textReader("a b\n")); // "a b\n"
  * ```
  */
-export async function readAll(reader: Reader, max = MAX_STDIN_BYTES): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
+export function readAll(reader: Reader, max = MAX_STDIN_BYTES): Promise<string> {
+  return readCapped(
+    chunksOf(reader),
+    max,
+    () => new RangeError(`Standard input is larger than ${max / 1024 / 1024} MiB`),
+  );
+}
+
+/** The chunks a {@link Reader} gives until end of input. */
+async function* chunksOf(reader: Reader): AsyncGenerator<Uint8Array> {
   const buf = new Uint8Array(64 * 1024);
   for (;;) {
     const n = await reader.read(buf);
-    if (n === null) break;
-    total += n;
-    if (total > max) {
-      throw new RangeError(`Standard input is larger than ${max / 1024 / 1024} MiB`);
-    }
-    chunks.push(buf.slice(0, n));
+    if (n === null) return;
+    yield buf.slice(0, n);
   }
-  const all = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  return new TextDecoder().decode(all);
 }
 
 /**
