@@ -4,12 +4,8 @@ import { NetworkError } from "../api/errors.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import { log } from "../log/log.ts";
 import { canonicalUuid } from "../api/uuid.ts";
-import {
-  cancelOperations,
-  type CancelOutcome,
-  concurrencyFromEnv,
-  distinctTargets,
-} from "../ops/cancel.ts";
+import { concurrencyFromEnv } from "../config/env.ts";
+import { cancelOperations, type CancelOutcome, distinctTargets } from "../ops/cancel.ts";
 import { Interrupted } from "../ops/interrupted.ts";
 import type { Operation } from "../api/operations.ts";
 import { canPrompt, confirm } from "../cli/confirm.ts";

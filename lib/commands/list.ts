@@ -4,7 +4,7 @@ import { listOperations } from "../api/pages.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import { log } from "../log/log.ts";
 import { formatterFor } from "../output/cli.ts";
-import { concurrencyFromEnv } from "../ops/cancel.ts";
+import { concurrencyFromEnv } from "../config/env.ts";
 import { Interrupted } from "../ops/interrupted.ts";
 
 /** Single-letter `--status` forms. */

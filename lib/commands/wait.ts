@@ -10,7 +10,7 @@ import { PyFloat } from "../output/pyjson.ts";
 import { delay } from "../async/delay.ts";
 import { orderedPool } from "../async/pool.ts";
 import { canonicalUuid, quoteText } from "../api/uuid.ts";
-import { concurrencyFromEnv } from "../ops/cancel.ts";
+import { concurrencyFromEnv } from "../config/env.ts";
 import { Interrupted } from "../ops/interrupted.ts";
 import { type TargetArgs, targetUuids } from "./targets.ts";
 

@@ -60,3 +60,15 @@ export function envDelays(env: Env, name: string, fallback: number[], empty = fa
   }
   return delays;
 }
+
+/** Default number of requests in flight: page requests of a listing, DELETEs of a bulk cancel. */
+export const DEFAULT_CONCURRENCY = 8;
+
+/** Reads `CONTREE_CONCURRENCY` (a positive integer), as the original does. */
+export function concurrencyFromEnv(env: Readonly<Record<string, string | undefined>>): number {
+  return envNumber(env, "CONTREE_CONCURRENCY", {
+    fallback: DEFAULT_CONCURRENCY,
+    min: 1,
+    integer: true,
+  });
+}

@@ -6,7 +6,7 @@ import { cancelOperation, InvalidUuidError } from "../api/operations.ts";
 import { canonicalUuid } from "../api/uuid.ts";
 import { Interrupted } from "../async/abort.ts";
 import { orderedPool } from "../async/pool.ts";
-import { envNumber } from "../config/env.ts";
+import { DEFAULT_CONCURRENCY } from "../config/env.ts";
 
 /** What happened to one operation. */
 export type CancelStatus = "cancelled" | "not_found" | "already_finished" | "failed";
@@ -77,9 +77,6 @@ export interface CancelReport {
    */
   notAttempted: string[];
 }
-
-/** Default number of DELETEs in flight (`CONTREE_CONCURRENCY` overrides it). */
-export const DEFAULT_CONCURRENCY = 8;
 
 /** Classifies one DELETE's failure; never throws for API, response or network errors. */
 function failedOutcome(uuid: string, e: unknown, signal?: AbortSignal): CancelOutcome {
@@ -190,13 +187,4 @@ export async function cancelOperations(
   const notAttempted: string[] = [];
   for (let i = started; i < targets.length; i++) notAttempted.push(targets[i]);
   return { outcomes, attempted, notAttempted };
-}
-
-/** Reads `CONTREE_CONCURRENCY` (a positive integer), as the original does. */
-export function concurrencyFromEnv(env: Readonly<Record<string, string | undefined>>): number {
-  return envNumber(env, "CONTREE_CONCURRENCY", {
-    fallback: DEFAULT_CONCURRENCY,
-    min: 1,
-    integer: true,
-  });
 }

@@ -1,7 +1,7 @@
 // `contree kill --serve`: reads the settings, builds the app, listens, and on SIGINT/SIGTERM
 // stops accepting, finishes in-flight cancels within a grace period and returns 0.
 import type { CommandContext } from "../cli/spec.ts";
-import { concurrencyFromEnv } from "../ops/cancel.ts";
+import { concurrencyFromEnv } from "../config/env.ts";
 import { dirname, resolve } from "node:path";
 import { contreeHome } from "../config/config.ts";
 import { envNumber } from "../config/env.ts";

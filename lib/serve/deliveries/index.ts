@@ -10,7 +10,8 @@ import { ApiError, NetworkError, ResponseError } from "../../api/errors.ts";
 import { delay, MAX_DELAY_MS } from "../../async/delay.ts";
 import { log } from "../../log/log.ts";
 import { listActiveUuids } from "../../ops/active.ts";
-import { cancelOperations, type CancelOutcome, DEFAULT_CONCURRENCY } from "../../ops/cancel.ts";
+import { DEFAULT_CONCURRENCY } from "../../config/env.ts";
+import { cancelOperations, type CancelOutcome } from "../../ops/cancel.ts";
 import {
   type DeliveryRecord,
   type DeliveryStore,
