@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { startEmulator } from "../emulator/server.ts";
 import { lines, makeHome, PERMISSIONS } from "../helpers.ts";
+import { UNLISTED_MODULES } from "../../lib/cli/commands.ts";
 import { ROOT, ROOT_URL, run, staticGraph } from "./util.ts";
 
 for (const entry of ["main.ts", "mod.ts"]) {
@@ -29,6 +30,18 @@ Deno.test("module graph: help and version load neither the runner, nor the logge
     graph.includes("lib/cli/commands.ts") && graph.includes("lib/cli/help.ts"),
     graph.join(),
   );
+});
+
+Deno.test("start-up: Deno reads no --serve module and no npm package before main.ts runs", async () => {
+  // Deno reads and analyses, before running anything, every module a literal import() names.
+  const graph = [...await staticGraph("main.ts", { dynamic: true })].map((s) =>
+    s.replace(ROOT_URL.href, "")
+  );
+  // Control: the other handlers are literal lazy imports, so the graph does follow them.
+  assert.ok(graph.includes("lib/commands/list.ts"), graph.join());
+  assert.deepEqual(graph.filter((s) => s.startsWith("lib/serve/")), []);
+  assert.deepEqual(graph.filter((s) => s.startsWith("npm:")), []);
+  for (const path of UNLISTED_MODULES) assert.ok(!graph.includes(path), path);
 });
 
 Deno.test("run time: with no npm package in the cache, --help and kill work (--cached-only)", async () => {

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { parse } from "./yaml.ts";
 import { PERMISSIONS } from "../helpers.ts";
+import { UNLISTED_MODULES } from "../../lib/cli/commands.ts";
 import { permissionFlags, readmeRunLine, readTasks, ROOT_URL, TARGETS, words } from "./util.ts";
 
 const tasks = readTasks();
@@ -39,6 +40,35 @@ Deno.test("compile covers all six targets into dist/contree-<target>[.exe] with 
     assert.equal(argv[argv.indexOf("--target") + 1], target);
     assert.equal(argv[argv.indexOf("--output") + 1], `dist/contree-${target}${exe}`);
     assert.equal(argv.at(-1), "main.ts");
+  }
+});
+
+Deno.test("every module loaded by a computed specifier is listed, exists and is compiled in", () => {
+  // Each `import(new URL("…", import.meta.url).href)` in lib/ names a module Deno cannot see
+  // ahead, which deno compile embeds only when told to with --include.
+  const computed: string[] = [];
+  const walk = (dir: URL) => {
+    for (const e of Deno.readDirSync(dir)) {
+      const url = new URL(e.name + (e.isDirectory ? "/" : ""), dir);
+      if (e.isDirectory) walk(url);
+      else if (e.name.endsWith(".ts")) {
+        const text = Deno.readTextFileSync(url);
+        for (const m of text.matchAll(/import\(\s*new URL\(\s*"([^"]+)",\s*import\.meta\.url\)/g)) {
+          computed.push(new URL(m[1], url).href.replace(ROOT_URL.href, ""));
+        }
+      }
+    }
+  };
+  walk(new URL("lib/", ROOT_URL));
+  assert.ok(computed.length > 0, "no computed import found: the scan is broken");
+  assert.deepEqual([...new Set(computed)].sort(), [...UNLISTED_MODULES].sort());
+  for (const path of UNLISTED_MODULES) {
+    assert.ok(Deno.statSync(new URL(path, ROOT_URL)).isFile, path);
+    for (const target of TARGETS) {
+      const argv = words(tasks[`compile:${target}`].command!);
+      const included = argv.flatMap((w, i) => w === "--include" ? [argv[i + 1]] : []);
+      assert.ok(included.includes(path), `compile:${target} lacks --include ${path}`);
+    }
   }
 });
 

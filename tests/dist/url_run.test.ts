@@ -4,8 +4,16 @@
 import assert from "node:assert/strict";
 import { VERSION } from "../../lib/version.ts";
 import { startEmulator } from "../emulator/server.ts";
-import { lines, makeHome, PERMISSIONS } from "../helpers.ts";
-import { readmeInstallLine, readmeRunLine, run, serveDirectory, treeContains } from "./util.ts";
+import { baseEnv, lines, makeHome, PERMISSIONS } from "../helpers.ts";
+import { ALL_SECRETS, attachServe, type ServeProcess } from "../serve/helpers.ts";
+import {
+  readmeInstallLine,
+  readmeRunLine,
+  run,
+  seedNpmCache,
+  serveDirectory,
+  treeContains,
+} from "./util.ts";
 
 Deno.test("README one-liner: flags are the binary's permissions and the URL names VERSION", () => {
   const { flags, url } = readmeRunLine();
@@ -61,9 +69,9 @@ Deno.test("deno run <url>: --help, then kill against the emulator, from an empty
     assert.deepEqual(emu.seen("DELETE").map((q) => q.path), [`/v1/operations/${op.uuid}`]);
     assert.equal(emu.ops.get(op.uuid)!.status, "CANCELLED");
 
-    // Plain commands need no npm package (Deno may still prefetch what `--serve` imports
-    // lazily, Hono included, without running it: tests/dist/hono.test.ts proves plain commands
-    // never load Hono, by running them from a cache that lacks it).
+    // Plain commands fetch no npm package: not the server's Hono (loaded only when --serve
+    // runs), not a logging library.
+    assert.ok(!treeContains(denoDir, "hono"), "Hono was fetched for plain commands");
     assert.ok(!treeContains(`${denoDir}/npm`, "logtape"), "no logging library was fetched");
   } finally {
     await server.close();
@@ -99,5 +107,48 @@ Deno.test("deno install -g <url> as README prints it: the installed contree runs
   } finally {
     await server.close();
     for (const dir of [denoDir, root]) Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno run <url> kill --serve: the server's modules load on demand and it answers", async () => {
+  const server = serveDirectory();
+  const emu = await startEmulator();
+  const denoDir = Deno.makeTempDirSync({ prefix: "contree-deno-dir-" });
+  const cwd = Deno.makeTempDirSync({ prefix: "contree-cwd-" });
+  const home = makeHome([{ token: emu.token, url: emu.url }]);
+  let serve: ServeProcess | undefined;
+  try {
+    // Hono and ipaddr.js from this machine's cache; a dead proxy makes any registry request fail.
+    await seedNpmCache(denoDir, ["hono", "ipaddr.js"]);
+    const { flags } = readmeRunLine();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", ...flags, `${server.url}main.ts`, "kill", "--serve", "--port", "0"],
+      env: {
+        ...baseEnv(),
+        DENO_DIR: denoDir,
+        CONTREE_HOME: home,
+        CONTREE_WEBHOOK_SECRET: ALL_SECRETS,
+        HTTPS_PROXY: "http://127.0.0.1:9",
+        HTTP_PROXY: "",
+        NO_PROXY: "127.0.0.1",
+      },
+      clearEnv: true,
+      cwd,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    serve = await attachServe(child);
+    // The server module is not in the graph Deno reads ahead; it came from the server on demand.
+    assert.ok(server.requested.includes("/lib/serve/server.ts"), server.requested.join());
+    const res = await fetch(`${serve.url}/healthz`);
+    assert.equal(res.status, 200, await res.text());
+    const { code } = await serve.stop("SIGTERM");
+    assert.equal(code, 0, serve.stderr());
+  } finally {
+    await serve?.stop("SIGKILL");
+    await server.close();
+    await emu.close();
+    for (const dir of [denoDir, cwd, home]) Deno.removeSync(dir, { recursive: true });
   }
 });

@@ -1,6 +1,7 @@
 // Helpers for the distribution tests: the repository served over HTTP, deno.json's tasks, the
 // README's install lines, and a smoke run of any contree executable against the emulator.
 import assert from "node:assert/strict";
+import { cpSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { startEmulator } from "../emulator/server.ts";
 import { lines, makeHome } from "../helpers.ts";
@@ -119,6 +120,19 @@ export function networkEnv(): Record<string, string> {
   return env;
 }
 
+/**
+ * Copies the named npm packages (every cached version, with their registry metadata) from this
+ * machine's Deno cache into `denoDir`, so a child using that cache needs no registry.
+ */
+export async function seedNpmCache(denoDir: string, packages: string[]): Promise<void> {
+  const info = await run(Deno.execPath(), ["info", "--json"], { cwd: ROOT });
+  assert.equal(info.code, 0, info.stderr);
+  const from = `${JSON.parse(info.stdout).denoDir}/npm/registry.npmjs.org`;
+  for (const name of packages) {
+    cpSync(`${from}/${name}`, `${denoDir}/npm/registry.npmjs.org/${name}`, { recursive: true });
+  }
+}
+
 /** What a child process produced. */
 export interface Output {
   code: number;
@@ -169,8 +183,14 @@ interface InfoModule {
   dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
 }
 
-/** Module specifiers reachable from `entry` through static (non-dynamic) runtime imports. */
-export async function staticGraph(entry: string): Promise<Set<string>> {
+/**
+ * Module specifiers reachable from `entry` through static runtime imports; with `dynamic`, also
+ * through literal `import()`s: everything Deno reads and analyses before the program starts.
+ */
+export async function staticGraph(
+  entry: string,
+  opts: { dynamic?: boolean } = {},
+): Promise<Set<string>> {
   const out = await run(Deno.execPath(), ["info", "--json", entry], { cwd: ROOT });
   assert.equal(out.code, 0, out.stderr);
   const info = JSON.parse(out.stdout) as {
@@ -187,7 +207,7 @@ export async function staticGraph(entry: string): Promise<Set<string>> {
     if (seen.has(spec)) continue;
     seen.add(spec);
     for (const dep of bySpecifier.get(spec)?.dependencies ?? []) {
-      if (dep.code && !dep.isDynamic) queue.push(dep.code.specifier);
+      if (dep.code && (opts.dynamic || !dep.isDynamic)) queue.push(dep.code.specifier);
     }
   }
   return seen;
