@@ -1,6 +1,7 @@
 // A real command's first request: `contree ps` answering from one 10-row page of a local server,
 // against a raw Deno script that makes the same GET with the same headers and prints the rows,
-// measured interleaved in the same run (target: ≤ 1.3× the raw script).
+// measured interleaved in the same run (target: ≤ 1.3× the raw script). A third case shows the
+// floor of this code base under `deno run`: the raw script after loading the modules `ps` loads.
 //
 //   deno task bench:first [RUNS]      (default 15 runs per case)
 import { startEmulator } from "../tests/emulator/server.ts";
@@ -23,8 +24,18 @@ for (const r of rows) {
 Deno.stdout.writeSync(new TextEncoder().encode(out));
 `;
 
+// The floor under deno run: the same script after loading (not running) the modules `ps` loads.
+const lib = new URL("../lib/", import.meta.url).href;
+const FLOOR = [
+  "cli/run.ts",
+  "cli/execute.ts",
+  "commands/list.ts",
+].map((m) => `await import(${JSON.stringify(lib + m)});`).join("\n") + RAW;
+
 const raw = Deno.makeTempFileSync({ prefix: "contree-raw-", suffix: ".ts" });
 Deno.writeTextFileSync(raw, RAW);
+const floor = Deno.makeTempFileSync({ prefix: "contree-floor-", suffix: ".ts" });
+Deno.writeTextFileSync(floor, FLOOR);
 const emu = await startEmulator({ record: false });
 emu.seed(10, { status: "EXECUTING" });
 const home = makeHome([{ token: emu.token, url: emu.url }]);
@@ -34,6 +45,10 @@ try {
     {
       name: "raw fetch script (baseline)",
       args: ["run", "--quiet", "--allow-net", "--allow-env", raw],
+    },
+    {
+      name: "raw script + ps's modules loaded",
+      args: ["run", "--quiet", "--allow-net", "--allow-env", "--allow-read", floor],
     },
     { name: "contree ps (one 10-row page)", args: [...CONTREE, "ps"] },
   ].map((c) => ({ name: c.name, run: () => sample(c.args, env) }));
@@ -45,7 +60,7 @@ try {
     const lines = samples[0].lines;
     const target = name.startsWith("contree") ? 1.3 : undefined;
     say(
-      `  ${name.padEnd(32)} ${ms.toFixed(1).padStart(7)} ms  ${lines} lines  ${
+      `  ${name.padEnd(34)} ${ms.toFixed(1).padStart(7)} ms  ${lines} lines  ${
         ratio(ms, base, target)
       }`,
     );
@@ -54,4 +69,5 @@ try {
   await emu.close();
   Deno.removeSync(home, { recursive: true });
   Deno.removeSync(raw);
+  Deno.removeSync(floor);
 }
