@@ -91,15 +91,11 @@ export async function* fetchPages<T>(
   /** Whether the page brings an item not seen before (always true without `key`). */
   const bringsNew = (page: T[]) => {
     if (!seen) return true;
-    let fresh = false;
-    for (const item of page) {
-      const k = opts.key!(item);
-      if (!seen.has(k)) {
-        seen.add(k);
-        fresh = true;
-      }
-    }
-    return fresh;
+    const key = opts.key!;
+    // One hash operation per item: the set grows exactly when the key is new.
+    const before = seen.size;
+    for (let i = 0; i < page.length; i++) seen.add(key(page[i]));
+    return seen.size !== before;
   };
   const first = Math.max(1, Math.min(opts.concurrency, opts.maxPages));
   for (let i = 0; i < first; i++) start();

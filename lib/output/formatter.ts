@@ -8,7 +8,7 @@ import { tableSink } from "./table.ts";
 import { tomlSink } from "./toml.ts";
 import { tsvSink } from "./tsv.ts";
 import { type FormatName } from "./names.ts";
-import { isScalar, typed } from "./values.ts";
+import { isScalar, typed, type Value } from "./values.ts";
 import type { Row, Sink, SinkOptions } from "./types.ts";
 
 export type { Row, Sink, SinkOptions } from "./types.ts";
@@ -67,6 +67,7 @@ export function createFormatter(format: string, opts: FormatterOptions): Formatt
     columns: opts.columns,
     warn: opts.warn,
   });
+  const fields = sink.fields?.bind(sink);
   let head = new Set(opts.head ?? []);
   let tail = new Set(opts.tail ?? []);
   let headList = [...head];
@@ -75,7 +76,7 @@ export function createFormatter(format: string, opts: FormatterOptions): Formatt
   let seen = new Map<string, number>();
   let closed = false;
   /** The column order of the last key list whose keys were all placed (see `emit`). */
-  let plan: { keys: string[]; order: string[] } | undefined;
+  let plan: { keys: string[]; order: string[]; own: boolean[] } | undefined;
   const planFor = (keys: string[]): string[] | undefined => {
     if (!plan || plan.keys.length !== keys.length) return undefined;
     for (let i = 0; i < keys.length; i++) if (plan.keys[i] !== keys[i]) return undefined;
@@ -116,14 +117,35 @@ export function createFormatter(format: string, opts: FormatterOptions): Formatt
           // whose value is not a scalar here is skipped per record below).
           const all = keys.filter((k) => !head.has(k) && !tail.has(k));
           all.sort((a, b) => seen.get(a)! - seen.get(b)!);
-          plan = { keys, order: [...headList, ...all, ...tailList] };
-          order = plan.order;
+          order = [...headList, ...all, ...tailList];
+          // Keys of the record itself need no `hasOwn` check (head/tail keys may be absent).
+          const own = new Set(keys);
+          plan = { keys, order, own: order.map((k) => own.has(k)) };
         }
       }
+      const own = plan?.order === order ? plan.own : undefined;
+      if (fields) {
+        // Keys and untyped values side by side; rows share `order` unless a key is left out.
+        let keys = order;
+        const values: Value[] = [];
+        for (let i = 0; i < order.length; i++) {
+          const key = order[i];
+          const value = record[key];
+          if (value !== undefined && isScalar(value) && (own?.[i] || Object.hasOwn(record, key))) {
+            values.push(value as Value);
+            if (keys !== order) keys.push(key);
+          } else if (keys === order) {
+            keys = order.slice(0, i);
+          }
+        }
+        fields(keys, values);
+        return;
+      }
       const row: Row = [];
-      for (const key of order) {
+      for (let i = 0; i < order.length; i++) {
+        const key = order[i];
         const value = record[key];
-        if (value !== undefined && isScalar(value) && Object.hasOwn(record, key)) {
+        if (value !== undefined && isScalar(value) && (own?.[i] || Object.hasOwn(record, key))) {
           row.push([key, typed(key, value)]);
         }
       }

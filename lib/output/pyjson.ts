@@ -42,6 +42,18 @@ const STRING_OR_NON_FINITE = /"(?:[^"\\]|\\.)*"|(?<![\w.])(?:-?Infinity|NaN)(?![
  * ```
  */
 export function parseJson(text: string): unknown {
+  // Fast path: no integer too long for a double, no whole number written as a float. `JSON.parse`
+  // throws on Python's `NaN`/`Infinity` tokens (and on invalid JSON): the general path decides.
+  if (!MAY_NEED_SOURCE.some((re) => re.test(text))) {
+    try {
+      return JSON.parse(text);
+    } catch { /* the general path below parses it or throws the same error */ }
+  }
+  return parseGeneral(text);
+}
+
+/** {@link parseJson} for text that may need the source of its numbers. */
+function parseGeneral(text: string): unknown {
   let nan: string | undefined;
   if (MAY_HAVE_NON_FINITE.test(text)) {
     // A number literal that does not occur in the text stands for NaN; 1e999 is Infinity.
@@ -73,6 +85,12 @@ export function floatRepr(x: number): string {
   if (Number.isNaN(x)) return "NaN";
   if (!Number.isFinite(x)) return x > 0 ? "Infinity" : "-Infinity";
   if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const abs = Math.abs(x);
+  if (abs >= 1e-4 && abs < 1e16) {
+    // Fixed notation: JavaScript's shortest round-trip digits are Python's (`.0` on whole ones).
+    const text = String(x);
+    return Number.isInteger(x) ? `${text}.0` : text;
+  }
   const [mant, expText] = x.toExponential().split("e");
   const exp = Number(expText);
   const digits = mant.replace("-", "").replace(".", "");

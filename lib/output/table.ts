@@ -1,9 +1,9 @@
 // `-f default` and `-f table`: aligned columns. The first flush that has rows fixes the columns
 // (the first row's keys) and their widths; later flushes reuse them and print no header, so the
 // table streams page by page.
-import type { Row, Sink, SinkOptions } from "./types.ts";
+import type { Sink, SinkOptions } from "./types.ts";
 import { escapeControl } from "./escape.ts";
-import { human, type Value } from "./values.ts";
+import { durationText, humanField, timestampText, type Value } from "./values.ts";
 
 const RESET = "\x1b[0m";
 const LINES = { keepLines: true };
@@ -56,15 +56,21 @@ export function shrink(widths: number[], columns: number): number[] | undefined 
 /** Printable ASCII only: one line, one column per character, nothing to escape. */
 const PLAIN_ASCII = /^[ -~]*$/;
 
+/** A string cell as shown (see {@link cellOf}). */
+function stringCell(text: string): string | string[] {
+  return PLAIN_ASCII.test(text) ? text : escapeControl(text, LINES).split("\n");
+}
+
 /**
- * A cell as shown: a string when it is one line of printable ASCII (its length is its width),
- * else its lines, control characters shown escaped (tab and line feed kept for layout).
+ * The cell of a field as shown: a string when it is one line of printable ASCII (its length is
+ * its width), else its lines, control characters shown escaped (tab and line feed kept for
+ * layout). Values come untyped (see `humanField`).
  */
-function cellOf(value: Value | undefined): string | string[] {
+function cellOf(key: string, value: Value | undefined): string | string[] {
   if (value === undefined) return "";
-  const text = human(value);
-  if (PLAIN_ASCII.test(text)) return text;
-  return escapeControl(text, LINES).split("\n");
+  // A time or a duration is always digits and ASCII punctuation (or `inf`/`nan`).
+  if (key === "duration" && typeof value === "number") return durationText(value);
+  return stringCell(humanField(key, value));
 }
 
 const SPACES = " ".repeat(256);
@@ -79,12 +85,29 @@ function fitKnown(text: string, n: number, width: number, ellipsis: string): str
   return fit(text, width, ellipsis);
 }
 
+/** A row as the table keeps it: keys and untyped values side by side. */
+interface Fields {
+  keys: readonly string[];
+  values: Value[];
+}
+
 /** `-f table`/`default`: aligned columns, control characters shown escaped. */
 export function tableSink(o: SinkOptions): Sink {
   const ellipsis = o.isTerminal ? "…" : "...";
-  let buffered: Row[] = [];
-  let columns: string[] | undefined;
+  // Rows of the first flush, kept until it fixes the columns; later rows are rendered as they
+  // come, into `pending` (one write per flush).
+  let buffered: Fields[] = [];
+  let pending = "";
+  let columns: readonly string[] | undefined;
   let widths: number[] = [];
+  /** `gaps[c][k]`: `k` spaces of padding plus the two between columns (none after the last). */
+  let gaps: string[][] = [];
+  // The last string seen in each column and its cell: repeated values (kind, status, an empty
+  // error) are checked once.
+  const lastText: (string | undefined)[] = [];
+  const lastCell: (string | string[])[] = [];
+  /** Which columns hold `created_at`/`updated_at`. */
+  let times: boolean[] = [];
 
   function paint(text: string, colour: string): string {
     return o.colour && colour ? colour + text + RESET : text;
@@ -92,6 +115,37 @@ export function tableSink(o: SinkOptions): Sink {
 
   function cellColour(text: string, col: number): string {
     return VALUE_COLOURS[text.trim()] ?? COLUMN_COLOURS[col % COLUMN_COLOURS.length];
+  }
+
+  /** The cell of column `c` (as {@link cellOf}, remembering the column's last string). */
+  function cellAt(value: Value | undefined, c: number): string | string[] {
+    if (typeof value !== "string") {
+      return value === null || value === undefined ? "" : cellOf(columns![c], value);
+    }
+    if (value === lastText[c]) return lastCell[c];
+    let cell: string | string[];
+    if (times[c]) cell = timestampText(value) ?? stringCell(value); // a time is printable ASCII
+    else cell = stringCell(value);
+    lastText[c] = value;
+    lastCell[c] = cell;
+    return cell;
+  }
+
+  /** Whether a row's keys are exactly the columns, in order (usually the very same array). */
+  function aligned(keys: readonly string[]): boolean {
+    const cols = columns!;
+    if (keys === cols) return true;
+    if (keys.length !== cols.length) return false;
+    for (let c = 0; c < cols.length; c++) if (keys[c] !== cols[c]) return false;
+    return true;
+  }
+
+  /** The cells of a row in column order. */
+  function cellsOf({ keys, values }: Fields): (string | string[])[] {
+    if (aligned(keys)) return values.map((v, c) => cellAt(v, c));
+    const byKey = new Map<string, Value>();
+    keys.forEach((k, i) => byKey.set(k, values[i]));
+    return columns!.map((k, c) => cellAt(byKey.get(k), c));
   }
 
   /** One printed line of a row (`r` counts the lines of multi-line cells). */
@@ -112,54 +166,96 @@ export function tableSink(o: SinkOptions): Sink {
     return out + "\n";
   }
 
-  return {
-    row: (row) => void buffered.push(row),
-    flush() {
-      if (!buffered.length) return;
+  /** `cell`, one line of printable ASCII, padded (or cut) to column `c` and the gap after it. */
+  function padded(cell: string, c: number): string {
+    const pad = widths[c] - cell.length;
+    if (pad >= 0 && pad < gaps[c].length) return cell + gaps[c][pad];
+    return fitKnown(cell, cell.length, widths[c], ellipsis) + gaps[c][0];
+  }
+
+  /** The printed lines of a row's cells. */
+  function cellsText(cells: (string | string[])[]): string {
+    let height = 1;
+    for (const cell of cells) {
+      if (typeof cell !== "string") height = Math.max(height, cell.length);
+    }
+    if (height === 1 && !o.colour && cells.every((cell) => typeof cell === "string")) {
       let out = "";
-      const first = !columns;
-      const cols = columns ??= buffered[0].map(([k]) => k);
-      const texts = buffered.map((row) => {
-        // Usually a row has exactly the columns, in order: no lookup needed.
-        let aligned = row.length === cols.length;
-        for (let c = 0; aligned && c < cols.length; c++) aligned = row[c][0] === cols[c];
-        if (aligned) return row.map(([, v]) => cellOf(v));
-        const values = new Map(row);
-        return cols.map((k) => cellOf(values.get(k)));
-      });
-      if (first) {
-        widths = cols.map((k) => len(escapeControl(k)));
-        for (const cells of texts) {
-          for (let c = 0; c < cols.length; c++) {
-            const cell = cells[c];
-            if (typeof cell === "string") {
-              if (cell.length > widths[c]) widths[c] = cell.length;
-            } else {
-              for (const l of cell) widths[c] = Math.max(widths[c], len(l));
-            }
-          }
-        }
-        if (o.isTerminal && o.columns) {
-          const shrunk = shrink(widths, o.columns);
-          if (shrunk) {
-            widths = shrunk;
-            o.warn?.("Output truncated to fit terminal; use --format json to see full values");
-          }
-        }
-        out += cols.map((k, c) =>
-          paint(fit(escapeControl(k.toUpperCase()), widths[c], ellipsis), BOLD)
-        )
-          .join("  ") + "\n";
+      for (let c = 0; c < cells.length; c++) out += padded(cells[c] as string, c);
+      return out + "\n";
+    }
+    // The general way: colours, multi-line cells.
+    let out = "";
+    for (let r = 0; r < height; r++) out += line(cells, r);
+    return out;
+  }
+
+  /** The printed lines of a row. */
+  function rowText(keys: readonly string[], values: Value[]): string {
+    if (!o.colour && aligned(keys)) {
+      // Usually one line of printable ASCII cells without colour: each cell is padded with a
+      // ready-made run of spaces. Anything else is done the general way.
+      let out = "";
+      for (let c = 0; c < values.length; c++) {
+        const cell = cellAt(values[c], c);
+        if (typeof cell !== "string") return cellsText(cellsOf({ keys, values }));
+        out += padded(cell, c);
       }
-      for (const cells of texts) {
-        let height = 1;
-        for (const cell of cells) {
-          if (typeof cell !== "string") height = Math.max(height, cell.length);
+      return out + "\n";
+    }
+    return cellsText(cellsOf({ keys, values }));
+  }
+
+  /** Fixes the columns and widths from the first flush's rows; returns the header and rows. */
+  function first(rows: Fields[]): string {
+    const cols = columns = rows[0].keys;
+    times = cols.map((k) => k === "created_at" || k === "updated_at");
+    const texts = rows.map(cellsOf);
+    widths = cols.map((k) => len(escapeControl(k)));
+    for (const cells of texts) {
+      for (let c = 0; c < cols.length; c++) {
+        const cell = cells[c];
+        if (typeof cell === "string") {
+          if (cell.length > widths[c]) widths[c] = cell.length;
+        } else {
+          for (const l of cell) widths[c] = Math.max(widths[c], len(l));
         }
-        for (let r = 0; r < height; r++) out += line(cells, r);
       }
-      o.write(out);
-      buffered = [];
+    }
+    if (o.isTerminal && o.columns) {
+      const shrunk = shrink(widths, o.columns);
+      if (shrunk) {
+        widths = shrunk;
+        o.warn?.("Output truncated to fit terminal; use --format json to see full values");
+      }
+    }
+    gaps = widths.map((w, c) => {
+      const sep = c < widths.length - 1 ? "  " : "";
+      return Array.from({ length: Math.min(w, 256) + 1 }, (_, k) => " ".repeat(k) + sep);
+    });
+    let out =
+      cols.map((k, c) => paint(fit(escapeControl(k.toUpperCase()), widths[c], ellipsis), BOLD))
+        .join("  ") + "\n";
+    for (const cells of texts) out += cellsText(cells);
+    return out;
+  }
+
+  /** Takes a row: kept until the first flush, rendered at once after it. */
+  function fields(keys: readonly string[], values: Value[]): void {
+    if (columns) pending += rowText(keys, values);
+    else buffered.push({ keys, values });
+  }
+
+  return {
+    fields,
+    row: (row) => fields(row.map(([k]) => k), row.map(([, v]) => v)),
+    flush() {
+      if (!columns && buffered.length) {
+        pending += first(buffered);
+        buffered = [];
+      }
+      if (pending) o.write(pending);
+      pending = "";
     },
     close() {},
   };

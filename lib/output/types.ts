@@ -13,6 +13,13 @@ export interface Sink {
   flush(): void;
   /** Writes what is left and any closing text. */
   close(): void;
+  /**
+   * Takes one row as its keys and values side by side, the values untyped (the record's own
+   * scalars: a timestamp still its text, a duration its number; see `humanField`). When a sink
+   * has it, the formatter calls it instead of {@link Sink.row}. Many rows share one `keys`
+   * array; it is never changed afterwards.
+   */
+  fields?(keys: readonly string[], values: Value[]): void;
 }
 
 /** Where and how a format writes. */

@@ -17,8 +17,16 @@ export class Timestamp {
   /** ISO-8601 in UTC with `+00:00`, fraction only when non-zero (Python's `isoformat()`). */
   iso(): string {
     const frac = this.micro ? `.${String(this.micro).padStart(6, "0")}` : "";
-    if (this.ms >= MIN_FAST_MS && this.ms < MAX_FAST_MS) {
-      return `${civil(this.ms, "T")}${frac}+00:00`;
+    const ms = this.ms;
+    if (ms >= MIN_FAST_MS && ms < MAX_FAST_MS) {
+      // `YYYY-MM-DDTHH:MM:` of the last UTC minute written is reused.
+      const minute = Math.floor(ms / 60_000);
+      const sec = TWO[Math.floor((ms - minute * 60_000) / 1000)];
+      if (minute !== isoMinute) {
+        isoMinute = minute;
+        isoMinuteText = civil(minute * 60_000, "T").slice(0, -2);
+      }
+      return `${isoMinuteText}${sec}${frac}+00:00`;
     }
     const d = new Date(this.ms);
     return `${pad4(d.getUTCFullYear())}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T${
@@ -29,20 +37,28 @@ export class Timestamp {
   /** Local time (`TZ`), `YYYY-MM-DD HH:MM:SS`, fraction dropped. */
   human(): string {
     const ms = this.ms;
-    if (ms === lastHumanMs) return lastHumanText;
+    // The local `YYYY-MM-DD HH:MM:` of the last two UTC minutes shown (a listing's created_at
+    // and updated_at each run through the minutes in order): only the seconds are new. A new
+    // minute replaces the older of the two.
+    const minute = Math.floor(ms / 60_000);
+    if (minute === minuteA) return minuteTextA + TWO[Math.floor((ms - minute * 60_000) / 1000)];
+    if (minute === minuteB) return minuteTextB + TWO[Math.floor((ms - minute * 60_000) / 1000)];
     const offset = localOffset(ms);
-    let text: string;
     if (offset !== undefined) {
-      text = civil(ms + offset, " ");
-    } else {
-      const d = new Date(ms);
-      text = `${pad4(d.getFullYear())}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${
-        pad2(d.getHours())
-      }:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+      const text = civil(ms + offset, " ");
+      if (offset % 60_000 === 0) {
+        // A whole-minute offset, the same all hour: the minute's local text is shared.
+        minuteB = minuteA;
+        minuteTextB = minuteTextA;
+        minuteA = minute;
+        minuteTextA = text.slice(0, -2);
+      }
+      return text;
     }
-    lastHumanMs = ms;
-    lastHumanText = text;
-    return text;
+    const d = new Date(ms);
+    return `${pad4(d.getFullYear())}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${
+      pad2(d.getHours())
+    }:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
   }
 
   /** The value as the original's JSON shows it: the ISO text, quoted. */
@@ -58,11 +74,7 @@ export class Duration {
 
   /** `2s`, `1m15s`, `1h2m` (whole seconds, truncated); `inf`/`nan` for a non-finite value. */
   human(): string {
-    if (!Number.isFinite(this.seconds)) return nonFinite(this.seconds);
-    const t = Math.trunc(this.seconds);
-    if (t < 60) return `${t}s`;
-    if (t < 3600) return `${Math.trunc(t / 60)}m${t % 60}s`;
-    return `${Math.trunc(t / 3600)}h${Math.trunc((t % 3600) / 60)}m`;
+    return durationText(this.seconds);
   }
 
   /** Always a float: `3725.0`. */
@@ -100,6 +112,108 @@ export function typed(key: string, value: unknown): Value {
   return value as Value;
 }
 
+/**
+ * A duration in seconds as the human formats show it: `2s`, `1m15s`, `1h2m` (whole seconds,
+ * truncated); `inf`/`nan` for a non-finite value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(durationText(75.5), "1m15s");
+ * assert.equal(durationText(3725), "1h2m");
+ * ```
+ */
+export function durationText(seconds: number): string {
+  if (!Number.isFinite(seconds)) return nonFinite(seconds);
+  const t = Math.trunc(seconds);
+  if (t < 60) return t >= 0 ? SECONDS[t] : `${t}s`;
+  if (t < 3600) return `${NUMBERS[Math.trunc(t / 60)]}m${NUMBERS[t % 60]}s`;
+  return `${Math.trunc(t / 3600)}h${NUMBERS[Math.trunc((t % 3600) / 60)]}m`;
+}
+
+/**
+ * The human text of a `created_at`/`updated_at` string: `Timestamp.parse(text)?.human()`, with
+ * the API's usual spelling read from the text (the local text of its minute remembered), no
+ * instant built. Undefined when it is not a timestamp. Always printable ASCII.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const t = "2025-06-01T12:00:05.250Z";
+ * assert.equal(timestampText(t), Timestamp.parse(t)!.human());
+ * assert.equal(timestampText("soon"), undefined);
+ * ```
+ */
+export function timestampText(text: string): string | undefined {
+  // An operation's updated_at is often its created_at: the last answer is kept.
+  if (text === lastStampIn) return lastStampOut;
+  const shown = stampText(text);
+  lastStampIn = text;
+  lastStampOut = shown;
+  return shown;
+}
+
+let lastStampIn = "";
+let lastStampOut: string | undefined;
+
+/** {@link timestampText} without its last-answer memory. */
+function stampText(text: string): string | undefined {
+  if (text.length >= 19) {
+    // Native string and regex checks: the per-character loops cost more in code not yet hot.
+    const local = textPrefixA !== "" && text.startsWith(textPrefixA)
+      ? localPrefixA
+      : textPrefixB !== "" && text.startsWith(textPrefixB)
+      ? localPrefixB
+      : undefined;
+    if (local !== undefined) {
+      USUAL_TAIL.lastIndex = 16;
+      if (USUAL_TAIL.test(text)) {
+        return local + TWO[(text.charCodeAt(17) - 48) * 10 + text.charCodeAt(18) - 48];
+      }
+    }
+  }
+  const common = parseCommon(text);
+  const stamp = common ?? parseAny(text);
+  if (!stamp) return undefined;
+  const shown = stamp.human();
+  if (common) {
+    const offset = localOffset(stamp.ms);
+    if (offset !== undefined && offset % 60_000 === 0) {
+      // A whole-minute offset, the same all hour: every instant of this UTC minute shows this
+      // minute's local text and its own seconds. A new minute replaces the older of the two.
+      textPrefixB = textPrefixA;
+      localPrefixB = localPrefixA;
+      textPrefixA = text.slice(0, 16);
+      localPrefixA = shown.slice(0, -2);
+    }
+  }
+  return shown;
+}
+
+/**
+ * `human(typed(key, value))` without building the typed value: the text a field shows in the
+ * human formats.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(humanField("duration", 75.5), "1m15s");
+ * assert.equal(humanField("error", null), "");
+ * assert.equal(humanField("created_at", "not a time"), "not a time");
+ * ```
+ */
+export function humanField(key: string, value: Value): string {
+  if (typeof value === "string") {
+    if (key === "created_at" || key === "updated_at") return timestampText(value) ?? value;
+    return value;
+  }
+  if (key === "duration") {
+    if (typeof value === "number") return durationText(value);
+    if (value instanceof PyFloat) return durationText(value.value);
+  }
+  return human(value);
+}
+
 /** Text of a value in the human formats (default, table, plain, csv, tsv). */
 export function human(value: Value): string {
   if (value === null) return "";
@@ -134,6 +248,9 @@ export function nonFinite(x: number): string {
 
 /** Two-digit texts `00`…`99`. */
 const TWO = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0"));
+/** `0`…`59` and `0s`…`59s`, for durations. */
+const NUMBERS = Array.from({ length: 60 }, (_, i) => String(i));
+const SECONDS = NUMBERS.map((n) => `${n}s`);
 /** Years 1000–9999 (UTC and local): no padding or `Date.UTC` two-digit-year quirk to mind. */
 const MIN_FAST_MS = Date.UTC(1000, 0, 2);
 const MAX_FAST_MS = Date.UTC(9999, 11, 30);
@@ -196,8 +313,28 @@ function localOffset(ms: number): number | undefined {
   return offset;
 }
 
-let lastHumanMs = NaN;
-let lastHumanText = "";
+/**
+ * What follows a remembered `YYYY-MM-DDTHH:MM` (from index 16) that {@link parseCommon} accepts:
+ * `:SS` (00–59), an optional fraction, then `Z`, `z`, `+00:00` or nothing (as `tailMicro`).
+ */
+const USUAL_TAIL = /:[0-5]\d(?:[.,]\d+)?(?:[Zz]|\+00:00)?$/y;
+
+// timestampText's two most recent UTC minutes: `YYYY-MM-DDTHH:MM` as the text spells it and the
+// local `YYYY-MM-DD HH:MM:` it shows.
+let textPrefixA = "";
+let localPrefixA = "";
+let textPrefixB = "";
+let localPrefixB = "";
+
+// Timestamp.iso's last UTC minute and its `YYYY-MM-DDTHH:MM:`.
+let isoMinute = NaN;
+let isoMinuteText = "";
+
+// Timestamp.human's two most recent minutes (UTC minute number and its local text to `MM:`).
+let minuteA = NaN;
+let minuteTextA = "";
+let minuteB = NaN;
+let minuteTextB = "";
 
 /** Days in a month (1–12) of a year. */
 function monthDays(y: number, m: number): number {
@@ -216,36 +353,69 @@ function digits(s: string, at: number, n: number): number {
   return v;
 }
 
+// parseCommon's two most recent `YYYY-MM-DDTHH:MM` prefixes (checked) and their UTC ms.
+let prefixA = "";
+let prefixMsA = 0;
+let prefixB = "";
+let prefixMsB = 0;
+
 /**
  * The API's own spelling, read without a regex: `YYYY-MM-DDTHH:MM:SS`, an optional fraction,
  * then `Z`, `+00:00` or nothing. Undefined for anything else (the general parser decides).
  */
 function parseCommon(s: string): Timestamp | undefined {
   const n = s.length;
-  if (n < 19 || s[4] !== "-" || s[7] !== "-" || s[13] !== ":" || s[16] !== ":") return undefined;
-  if (s[10] !== "T" && s[10] !== " ") return undefined;
-  const y = digits(s, 0, 4);
-  const mo = digits(s, 5, 2);
-  const d = digits(s, 8, 2);
-  const h = digits(s, 11, 2);
-  const mi = digits(s, 14, 2);
-  const sec = digits(s, 17, 2);
-  if (y < 1000 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59) {
-    return undefined;
+  if (n < 19 || s[16] !== ":") return undefined;
+  let base: number;
+  if (prefixA !== "" && s.startsWith(prefixA)) {
+    base = prefixMsA;
+  } else if (prefixB !== "" && s.startsWith(prefixB)) {
+    base = prefixMsB;
+  } else {
+    if (s[4] !== "-" || s[7] !== "-" || s[13] !== ":") return undefined;
+    if (s[10] !== "T" && s[10] !== " ") return undefined;
+    const y = digits(s, 0, 4);
+    const mo = digits(s, 5, 2);
+    const d = digits(s, 8, 2);
+    const h = digits(s, 11, 2);
+    const mi = digits(s, 14, 2);
+    if (y < 1000 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59) {
+      return undefined;
+    }
+    if (d > monthDays(y, mo)) return undefined;
+    base = Date.UTC(y, mo - 1, d, h, mi);
+    prefixB = prefixA;
+    prefixMsB = prefixMsA;
+    prefixA = s.slice(0, 16);
+    prefixMsA = base;
   }
-  if (sec < 0 || sec > 59 || d > monthDays(y, mo)) return undefined;
+  const sec = digits(s, 17, 2);
+  if (sec < 0 || sec > 59) return undefined;
+  const micro = tailMicro(s);
+  if (micro < 0) return undefined;
+  return new Timestamp(base + sec * 1000 + Math.floor(micro / 1000), micro);
+}
+
+/**
+ * What follows `YYYY-MM-DDTHH:MM:SS` (from index 19): an optional fraction (`.` or `,`, digits),
+ * then `Z`, `z`, `+00:00` or nothing. Returns the fraction in microseconds, or -1 for anything
+ * else.
+ */
+function tailMicro(s: string): number {
+  const n = s.length;
   let i = 19;
   let micro = 0;
   if (i < n && (s[i] === "." || s[i] === ",")) {
     let k = ++i;
     while (k < n && s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57) k++;
-    if (k === i) return undefined;
+    if (k === i) return -1;
     for (let j = 0; j < 6; j++) micro = micro * 10 + (i + j < k ? s.charCodeAt(i + j) - 48 : 0);
     i = k;
   }
-  const zone = s.slice(i);
-  if (zone !== "" && zone !== "Z" && zone !== "z" && zone !== "+00:00") return undefined;
-  return new Timestamp(Date.UTC(y, mo - 1, d, h, mi, sec) + Math.floor(micro / 1000), micro);
+  if (i === n) return micro;
+  const c = s[i];
+  if (i + 1 === n && (c === "Z" || c === "z")) return micro;
+  return i + 6 === n && s.endsWith("+00:00") ? micro : -1;
 }
 
 /** Every form {@link Timestamp.parse} accepts. */
