@@ -47,6 +47,13 @@ export interface ClientOptions {
 export interface RequestOptions {
   /** Aborts this request (and its retry back-off) with {@link Interrupted}. */
   signal?: AbortSignal;
+  /**
+   * The caller has no use for a 2xx answer's body (a DELETE's echo): it is read to its end (a
+   * cut-off answer is still a network error) but neither kept nor decoded, whatever its size,
+   * and the response's `text` is empty. Error answers are still read for their message, and at
+   * debug level every body is read for the log.
+   */
+  discardBody?: boolean;
 }
 
 /** Options of {@link Client.getJson}. */
@@ -284,7 +291,31 @@ export function createClient(opts: ClientOptions): Client {
     return await readCapped(res.body, maxBytes, tooLarge);
   }
 
-  async function attempt(method: string, path: string, url: string, user?: AbortSignal) {
+  /**
+   * Reads an unwanted body to its end, keeping nothing: a declared length within the cap in one
+   * read (nothing decoded), anything else chunk by chunk (never more than a chunk held), and at
+   * most the cap: past it the rest is cancelled, not waited for (the status said it all).
+   */
+  async function drainBody(res: Response): Promise<string> {
+    if (!res.body) return "";
+    const declared = Number(res.headers.get("content-length") ?? NaN);
+    if (declared <= maxBytes && !res.headers.has("content-encoding")) {
+      await res.arrayBuffer();
+      return "";
+    }
+    let read = 0;
+    // Leaving the loop early cancels the stream.
+    for await (const chunk of res.body) if ((read += chunk.byteLength) > maxBytes) break;
+    return "";
+  }
+
+  async function attempt(
+    method: string,
+    path: string,
+    url: string,
+    user: AbortSignal | undefined,
+    discard: boolean,
+  ) {
     const reqHeaders = headers();
     const debug = log.isEnabledFor("debug");
     if (debug) {
@@ -315,7 +346,9 @@ export function createClient(opts: ClientOptions): Client {
       if (user?.aborted) throw new Interrupted();
       // Never follow a redirect: it could take the token, or a DELETE turned GET, elsewhere.
       const res = await doFetch(url, { method, headers: reqHeaders, signal, redirect: "manual" });
-      const text = await readBody(res, method, path);
+      const text = discard && res.ok && !debug
+        ? await drainBody(res)
+        : await readBody(res, method, path);
       if (debug) {
         const ms = (performance.now() - started).toFixed(0);
         const reason = reasonPhrase(res.status, res.statusText);
@@ -352,12 +385,13 @@ export function createClient(opts: ClientOptions): Client {
     const path = `${prefix}${endpoint}${qs}`;
     const url = `${origin}${path}`;
     // The common case (no signal of its own, or the client's): nothing to link per request.
+    const discard = reqOpts.discardBody ?? false;
     if (!reqOpts.signal || reqOpts.signal === opts.signal) {
-      return send(method, path, url, opts.signal);
+      return send(method, path, url, opts.signal, discard);
     }
     const linked = linkSignals(opts.signal, reqOpts.signal);
     try {
-      return await send(method, path, url, linked.signal);
+      return await send(method, path, url, linked.signal, discard);
     } finally {
       linked.dispose();
     }
@@ -368,13 +402,14 @@ export function createClient(opts: ClientOptions): Client {
     path: string,
     url: string,
     user: AbortSignal | undefined,
+    discard: boolean,
   ): Promise<ApiResponse> {
     for (let i = 0;; i++) {
       const delay = delays[i];
       let failure: Error;
       let wait = delay;
       try {
-        const { res, text } = await attempt(method, path, url, user);
+        const { res, text } = await attempt(method, path, url, user, discard);
         if (res.ok) return { status: res.status, text };
         const reason = reasonPhrase(res.status, res.statusText);
         if (res.status >= 300 && res.status <= 399) {

@@ -113,14 +113,19 @@ export function operationPath(uuid: string): string {
   return `/v1/operations/${encodeURIComponent(canonical)}`;
 }
 
-/** Sends `DELETE /v1/operations/{uuid}`; any 2xx is success. */
+/** Sends `DELETE /v1/operations/{uuid}`; any 2xx is success (its body is drained, not kept). */
 export async function cancelOperation(
   client: Client,
   uuid: string,
   opts: RequestOptions = {},
 ): Promise<void> {
-  await client.request("DELETE", operationPath(uuid), [], opts);
+  await client.request("DELETE", operationPath(uuid), NO_QUERY, {
+    signal: opts.signal,
+    discardBody: true,
+  });
 }
+
+const NO_QUERY: [string, string][] = [];
 
 /**
  * `GET /v1/operations/{uuid}` (the one operation fetch), numbers kept exact; the body must be an

@@ -13,6 +13,8 @@ export interface Deadline {
 interface Slot {
   controller: AbortController;
   expired: boolean;
+  /** The one {@link Deadline} handed to every request of this slot (no object per request). */
+  deadline: Deadline;
 }
 
 /**
@@ -57,7 +59,11 @@ export class Deadlines {
     if (!slot) {
       const controller = new AbortController();
       if (this.#stop?.aborted) controller.abort(this.#stop.reason);
-      const fresh: Slot = { controller, expired: false };
+      const fresh: Slot = {
+        controller,
+        expired: false,
+        deadline: { signal: controller.signal, timedOut: () => fresh.expired },
+      };
       const wait = Math.min(Math.max(Math.ceil(key * g - performance.now()), 0), MAX_DELAY_MS);
       AbortSignal.timeout(wait).addEventListener("abort", (e) => {
         fresh.expired = true;
@@ -67,8 +73,7 @@ export class Deadlines {
       this.#slots.set(key, fresh);
       slot = fresh;
     }
-    const held = slot;
-    return { signal: held.controller.signal, timedOut: () => held.expired };
+    return slot.deadline;
   }
 
   /** Slots whose deadline has not passed yet. */

@@ -4,6 +4,7 @@ import { ResponseError } from "../api/errors.ts";
 import { ACTIVE_PAGE_SIZE, ACTIVE_STATUSES, type Operation, pageItems } from "../api/operations.ts";
 import { fetchPages, repeatWarning } from "../api/pages.ts";
 import { log } from "../log/log.ts";
+import { markDistinct } from "./distinct.ts";
 
 /** Most pages listed per status before `--all` gives up with an error (100,000 operations). */
 export const MAX_ACTIVE_PAGES = 1000;
@@ -46,7 +47,9 @@ export async function listActiveUuids(
   client: Client,
   opts: ActiveListOptions = {},
 ): Promise<string[]> {
-  return await listActive(client, opts, (op) => op.uuid, (uuid) => uuid);
+  const uuids = await listActive(client, opts, (op) => op.uuid, (uuid) => uuid);
+  markDistinct(uuids); // all canonical (the usual case): the bulk cancel need not check again
+  return uuids;
 }
 
 /**

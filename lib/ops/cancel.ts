@@ -6,6 +6,7 @@ import { cancelOperation, InvalidUuidError } from "../api/operations.ts";
 import { canonicalUuid } from "../api/uuid.ts";
 import { Interrupted } from "../async/abort.ts";
 import { orderedPool } from "../async/pool.ts";
+import { isMarkedDistinct } from "./distinct.ts";
 import { DEFAULT_CONCURRENCY } from "../config/env.ts";
 
 /** What happened to one operation. */
@@ -98,6 +99,20 @@ function failedOutcome(uuid: string, e: unknown, signal?: AbortSignal): CancelOu
   throw e;
 }
 
+/** One DELETE as an outcome (no closures per operation). */
+async function cancelOne(
+  client: Client,
+  uuid: string,
+  signal: AbortSignal | undefined,
+): Promise<CancelOutcome> {
+  try {
+    await cancelOperation(client, uuid, { signal });
+    return { uuid, status: "cancelled" };
+  } catch (e) {
+    return failedOutcome(uuid, e, signal);
+  }
+}
+
 /**
  * The operations to cancel, canonical and each once (first spelling's position kept); texts
  * that are not UUIDs stay, marked, to be reported and never sent. {@link cancelOperations}
@@ -141,19 +156,32 @@ export async function cancelOperations(
   const outcomes: CancelOutcome[] = [];
   const keep = opts.keepOutcomes ?? true;
   // The targets as one array of strings (the texts that are not UUIDs marked by index): no
-  // object per operation, which 200,000 operations would feel.
-  const targets: string[] = [];
+  // object per operation, which 200,000 operations would feel. A list already canonical and
+  // distinct is used as it is, not copied (the copy would stay alive for the whole run); one the
+  // active listing marked so is not even checked (no second set of 200,000 UUIDs).
+  let targets: readonly string[] = uuids;
   const invalid = new Set<number>();
   const seen = new Set<string>();
-  for (const text of uuids) {
-    const canonical = canonicalUuid(text);
-    if (canonical === undefined) {
-      invalid.add(targets.length);
-      targets.push(text);
-    } else if (!seen.has(canonical)) {
-      seen.add(canonical);
-      targets.push(canonical);
+  let i = isMarkedDistinct(uuids) ? uuids.length : 0;
+  for (; i < uuids.length; i++) {
+    const text = uuids[i];
+    if (canonicalUuid(text) !== text || seen.has(text)) break;
+    seen.add(text);
+  }
+  if (i < uuids.length) {
+    const copy = uuids.slice(0, i);
+    for (; i < uuids.length; i++) {
+      const text = uuids[i];
+      const canonical = canonicalUuid(text);
+      if (canonical === undefined) {
+        invalid.add(copy.length);
+        copy.push(text);
+      } else if (!seen.has(canonical)) {
+        seen.add(canonical);
+        copy.push(canonical);
+      }
     }
+    targets = copy;
   }
   seen.clear(); // not needed while the DELETEs run
   const signal = opts.signal;
@@ -172,10 +200,7 @@ export async function cancelOperations(
           error: new InvalidUuidError(uuid).message,
           invalid: true,
         })
-        : cancelOperation(client, uuid, { signal }).then(
-          (): CancelOutcome => ({ uuid, status: "cancelled" }),
-          (e) => failedOutcome(uuid, e, signal),
-        ),
+        : cancelOne(client, uuid, signal),
     (_, outcome) => {
       attempted++;
       if (keep) outcomes.push(outcome);

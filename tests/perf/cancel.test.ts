@@ -93,3 +93,64 @@ Deno.test("cancel: without a token every UUID still fails on its own (headers er
     ],
   ]);
 });
+
+Deno.test("cancel: a canonical list turning non-canonical midway is still deduplicated and ordered", async () => {
+  const { client, seen } = fakeApi();
+  const [a, b, c] = [uuidAt(1), uuidAt(2), uuidAt(3)];
+  // Canonical and distinct up to the repeated `a`, then other spellings, a text that is not a
+  // UUID, and repeats in any spelling.
+  const input = [a, b, a, c.toUpperCase(), "../x", `{${b}}`, c, "../x"];
+  const report = await cancelOperations(client, input, { concurrency: 2 });
+  assert.deepEqual(report.outcomes.map((o) => [o.uuid, o.status]), [
+    [a, "cancelled"],
+    [b, "cancelled"],
+    [c, "cancelled"],
+    ["../x", "failed"],
+    ["../x", "failed"],
+  ]);
+  assert.deepEqual(seen.map((s) => s.url.slice(-36)), [a, b, c]);
+  assert.equal(report.attempted, 5);
+
+  // Already canonical and distinct: every one attempted once, in order.
+  const all = Array.from({ length: 12 }, (_, i) => uuidAt(100 + i));
+  const again = await cancelOperations(fakeApi().client, all, { concurrency: 3 });
+  assert.deepEqual(again.outcomes.map((o) => o.uuid), all);
+});
+
+Deno.test("cancel: a list marked distinct is trusted only while its length is unchanged", async () => {
+  const { markDistinct, isMarkedDistinct } = await import("../../lib/ops/distinct.ts");
+  const all = Array.from({ length: 5 }, (_, i) => uuidAt(i));
+  assert.equal(markDistinct(all), true);
+  assert.equal(markDistinct([uuidAt(1).toUpperCase()]), false); // not canonical: not marked
+  all.push(uuidAt(0)); // a repeat added after marking
+  assert.equal(isMarkedDistinct(all), false);
+  const { client, seen } = fakeApi();
+  const report = await cancelOperations(client, all, { concurrency: 2 });
+  assert.deepEqual(seen.map((s) => s.url.slice(-36)), all.slice(0, 5));
+  assert.equal(report.attempted, 5);
+});
+
+Deno.test("cancel: the active listing's UUIDs are marked distinct only when all are canonical", async () => {
+  const { listActiveUuids } = await import("../../lib/ops/active.ts");
+  const { isMarkedDistinct } = await import("../../lib/ops/distinct.ts");
+  const listed = (uuids: string[]) =>
+    createClient({
+      url: "http://127.0.0.1:9",
+      auth: "jwt",
+      token: "t",
+      retryDelays: [],
+      fetch: (input) =>
+        Promise.resolve(
+          Response.json(String(input).includes("PENDING") ? uuids.map((uuid) => ({ uuid })) : []),
+        ),
+    });
+  const good = await listActiveUuids(listed([uuidAt(1), uuidAt(2)]));
+  assert.deepEqual(good, [uuidAt(1), uuidAt(2)]);
+  assert.equal(isMarkedDistinct(good), true);
+  const odd = await listActiveUuids(listed([uuidAt(1), uuidAt(2).toUpperCase()]));
+  assert.equal(isMarkedDistinct(odd), false);
+  // Either way the bulk cancel sends each operation once.
+  const { client, seen } = fakeApi();
+  await cancelOperations(client, [...odd, uuidAt(2)], { concurrency: 2 });
+  assert.deepEqual(seen.map((s) => s.url.slice(-36)), [uuidAt(1), uuidAt(2)]);
+});
