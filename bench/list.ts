@@ -11,9 +11,10 @@
 import { parseArgs } from "node:util";
 import { startEmulator } from "../tests/emulator/server.ts";
 import { baseEnv, homeFor, PERMISSIONS } from "../tests/helpers.ts";
-import { CONTREE, interleaved, median, type Sample, sample, say } from "./measure.ts";
+import { benchArgs, CONTREE, interleaved, median, type Sample, sample, say } from "./measure.ts";
 
 const { values } = parseArgs({
+  args: benchArgs(),
   options: {
     ops: { type: "string", default: "20000" },
     latency: { type: "string", default: "5" },

@@ -1,6 +1,6 @@
 // What every benchmark shares: spawn a process, time it, sample its peak memory, take medians,
 // and print figures as ratios against a baseline measured in the same run.
-import { baseEnv, MAIN, PERMISSIONS } from "../tests/helpers.ts";
+import { baseEnv, MAIN, RUNTIME_FLAGS } from "../tests/helpers.ts";
 
 /** One measured process run. */
 export interface Sample {
@@ -14,8 +14,8 @@ export interface Sample {
   stderr: string;
 }
 
-/** The `deno run` prefix of the real CLI, with the permissions the binary gets. */
-export const CONTREE = ["run", "--quiet", ...PERMISSIONS, MAIN];
+/** The `deno run` prefix of the real CLI, with the V8 flags and permissions the binary gets. */
+export const CONTREE = ["run", "--quiet", ...RUNTIME_FLAGS, MAIN];
 
 /** Peak resident memory of a live process in KiB (Linux), or undefined. */
 function peakKiB(pid: number): number | undefined {
@@ -103,4 +103,12 @@ export function ratio(value: number, baseline: number, target?: number): string 
     ? `  (target ≤ ${target}×: met)`
     : `  (target ≤ ${target}×: NOT met)`;
   return `${r.toFixed(2)}×${verdict}`;
+}
+
+/**
+ * The benchmark's own arguments: `deno task bench:x -- --runs 3` passes the `--` through, so a
+ * leading one is dropped (both `deno task bench:x --runs 3` and the `--` form work).
+ */
+export function benchArgs(): string[] {
+  return Deno.args[0] === "--" ? Deno.args.slice(1) : [...Deno.args];
 }

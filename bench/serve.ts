@@ -8,11 +8,14 @@
 //       arrive one at a time, each on a fresh connection; their latency is reported.
 // Run: deno task bench:serve [-- --duration 60 --bad-duration 10 --connections 32]
 //      [--flood-idle 2000 --flood-slow 200 --flood-duration 20] (--flood-duration 0: no (c))
+//      [--server-v8-flags=…] (default: the V8 flags contree ships with; empty: V8's defaults)
 import { parseArgs } from "node:util";
+import { benchArgs } from "./measure.ts";
 import { signStandardWebhook } from "../lib/serve/verify/index.ts";
-import { MAIN, makeHome, PERMISSIONS } from "../tests/helpers.ts";
+import { MAIN, makeHome, PERMISSIONS, V8_FLAGS } from "../tests/helpers.ts";
 
 const { values } = parseArgs({
+  args: benchArgs(),
   options: {
     duration: { type: "string", default: "60" },
     "bad-duration": { type: "string", default: "10" },
@@ -24,11 +27,12 @@ const { values } = parseArgs({
     "flood-duration": { type: "string", default: "20" },
     ops: { type: "string" },
     "memory-store": { type: "boolean", default: false },
-    /** Extra V8 flags for the server process, e.g. `--max-old-space-size=128`. */
-    "server-v8-flags": { type: "string" },
+    /** V8 flags of the server process (default: the shipped ones; empty: V8's defaults). */
+    "server-v8-flags": { type: "string", default: V8_FLAGS },
   },
 });
 const duration = Number(values.duration);
+const serverV8Flags = values["server-v8-flags"];
 const threads = Number(values.threads);
 const out = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s + "\n"));
 
@@ -226,8 +230,8 @@ try {
     args: [
       "run",
       "--quiet",
+      ...(serverV8Flags ? [`--v8-flags=${serverV8Flags}`] : []),
       ...PERMISSIONS,
-      ...(values["server-v8-flags"] ? [`--v8-flags=${values["server-v8-flags"]}`] : []),
       MAIN,
       ...serverArgs,
     ],

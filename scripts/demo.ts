@@ -1,6 +1,6 @@
 // `deno task demo`: contree against the bundled ConTree API emulator, end to end, on 127.0.0.1.
 import { startEmulator } from "../tests/emulator/server.ts";
-import { baseEnv, homeFor, MAIN, PERMISSIONS } from "../tests/helpers.ts";
+import { baseEnv, homeFor, MAIN, RUNTIME_FLAGS } from "../tests/helpers.ts";
 
 const say = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s + "\n"));
 
@@ -16,7 +16,7 @@ const home = homeFor(emu);
 async function contree(...args: string[]): Promise<void> {
   say(`\n$ contree ${args.join(" ")}`);
   const { code } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...PERMISSIONS, MAIN, ...args],
+    args: ["run", "--quiet", ...RUNTIME_FLAGS, MAIN, ...args],
     env: { ...baseEnv(home), NO_COLOR: "" },
     stdout: "inherit",
     stderr: "inherit",

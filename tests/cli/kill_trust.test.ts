@@ -9,9 +9,9 @@ import {
   lines,
   MAIN,
   NO_CHILD_SIGNALS,
-  PERMISSIONS,
   runContree,
   type RunResult,
+  RUNTIME_FLAGS,
   withEmulator,
 } from "../helpers.ts";
 
@@ -27,7 +27,7 @@ async function runWithStdin(
   env: Record<string, string> = {},
 ): Promise<RunResult> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...PERMISSIONS, MAIN, ...args],
+    args: ["run", "--quiet", ...RUNTIME_FLAGS, MAIN, ...args],
     env: { ...baseEnv(home), ...env },
     clearEnv: true,
     stdin: "piped",
@@ -64,7 +64,7 @@ async function runInPty(
   home: string,
   env: Record<string, string> = {},
 ): Promise<{ code: number; text: string }> {
-  const cmd = [Deno.execPath(), "run", "--quiet", ...PERMISSIONS, MAIN, ...args].map(quote)
+  const cmd = [Deno.execPath(), "run", "--quiet", ...RUNTIME_FLAGS, MAIN, ...args].map(quote)
     .join(" ");
   const child = new Deno.Command("script", {
     args: ["-qec", cmd, "/dev/null"],
@@ -358,7 +358,7 @@ Deno.test({
       const ops = emu.seed(6).map((o) => o.uuid);
       emu.latencyMs = 400;
       const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "--quiet", ...PERMISSIONS, MAIN, "-f", "json", "kill", ...ops],
+        args: ["run", "--quiet", ...RUNTIME_FLAGS, MAIN, "-f", "json", "kill", ...ops],
         env: { ...baseEnv(homeFor(emu)), CONTREE_CONCURRENCY: "1" },
         clearEnv: true,
         stdin: "null",

@@ -2,9 +2,17 @@
 // helpers and README agree on permissions; both workflows are valid YAML naming only real tasks.
 import assert from "node:assert/strict";
 import { parse } from "./yaml.ts";
-import { PERMISSIONS } from "../helpers.ts";
+import { PERMISSIONS, V8_FLAGS } from "../helpers.ts";
 import { UNLISTED_MODULES } from "../../lib/cli/commands.ts";
-import { permissionFlags, readmeRunLine, readTasks, ROOT_URL, TARGETS, words } from "./util.ts";
+import {
+  permissionFlags,
+  readmeInstallLine,
+  readmeRunLine,
+  readTasks,
+  ROOT_URL,
+  TARGETS,
+  words,
+} from "./util.ts";
 
 const tasks = readTasks();
 
@@ -15,7 +23,21 @@ Deno.test("start, every compile:* task and tests/helpers.ts PERMISSIONS use the 
     assert.deepEqual(argv.slice(0, 2), ["deno", "compile"], `compile:${target}`);
     assert.deepEqual(permissionFlags(argv), PERMISSIONS, `compile:${target}`);
   }
-  assert.deepEqual(readmeRunLine().flags.filter((f) => f !== "--no-config"), PERMISSIONS);
+  assert.deepEqual(permissionFlags(readmeRunLine().flags), PERMISSIONS);
+});
+
+Deno.test("start, every compile:* task and README's install lines run with the same V8 flags", () => {
+  const v8 = (argv: string[]) => argv.filter((a) => a.startsWith("--v8-flags"));
+  const expected = [`--v8-flags=${V8_FLAGS}`];
+  assert.deepEqual(v8(words(tasks.start.command!)), expected, "start");
+  for (const target of TARGETS) {
+    assert.deepEqual(v8(words(tasks[`compile:${target}`].command!)), expected, target);
+  }
+  assert.deepEqual(v8(readmeRunLine().flags), expected, "README deno run line");
+  assert.deepEqual(v8(readmeInstallLine()), expected, "README deno install line");
+  const alias = Deno.readTextFileSync(new URL("README.md", ROOT_URL)).split("\n")
+    .find((l) => l.startsWith("alias contree="));
+  assert.ok(alias?.includes(` --v8-flags=${V8_FLAGS} `), `README alias: ${alias}`);
 });
 
 Deno.test("PERMISSIONS are the least the program needs: no sys, run, ffi or all", () => {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { VERSION } from "../../lib/version.ts";
 import { startEmulator } from "../emulator/server.ts";
-import { baseEnv, lines, makeHome, PERMISSIONS } from "../helpers.ts";
+import { baseEnv, lines, makeHome, RUNTIME_FLAGS } from "../helpers.ts";
 import { ALL_SECRETS, attachServe, type ServeProcess } from "../serve/helpers.ts";
 import {
   readmeInstallLine,
@@ -17,13 +17,10 @@ import {
 
 Deno.test("README one-liner: flags are the binary's permissions and the URL names VERSION", () => {
   const { flags, url } = readmeRunLine();
-  assert.deepEqual(flags, ["--no-config", ...PERMISSIONS]);
+  assert.deepEqual(flags, ["--no-config", ...RUNTIME_FLAGS]);
   assert.match(url, new RegExp(`/v${VERSION.replaceAll(".", "\\.")}/main\\.ts$`));
   const install = readmeInstallLine();
-  assert.deepEqual(install.filter((w) => w.startsWith("--")), [
-    "--no-config",
-    ...PERMISSIONS,
-  ]);
+  assert.deepEqual(install.filter((w) => w.startsWith("--")), ["--no-config", ...RUNTIME_FLAGS]);
   assert.equal(install.at(-1), url);
 });
 

@@ -36,3 +36,19 @@ Deno.test("listActiveUuids: the kind filter is on every status's request", async
     "status=PENDING&kind=image_import&limit=100&offset=0",
   ]);
 });
+
+Deno.test("listActiveUuids: an operation on two pages of one status (the data shifted) is listed once", async () => {
+  // PENDING: a full first page, then a page that repeats its last item and brings one new one.
+  const first = Array.from({ length: 100 }, (_, i) => uuid(i));
+  const fetch = (input: string | URL | Request) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const page = url.searchParams.get("status") !== "PENDING"
+      ? []
+      : url.searchParams.get("offset") === "0"
+      ? first
+      : [uuid(99), uuid(500)];
+    return Promise.resolve(Response.json(page.map((u) => ({ uuid: u }))));
+  };
+  const shifted = createClient({ url: "http://127.0.0.1:9", auth: "jwt", token: "t", fetch });
+  assert.deepEqual(await listActiveUuids(shifted), [...first, uuid(500)]);
+});
