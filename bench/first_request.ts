@@ -6,7 +6,7 @@
 //   deno task bench:first [RUNS]      (default 15 runs per case)
 import { startEmulator } from "../tests/emulator/server.ts";
 import { makeHome } from "../tests/helpers.ts";
-import { CONTREE, interleaved, median, ratio, sample, say } from "./measure.ts";
+import { CONTREE, DENO_RUN, interleaved, median, ratio, sample, say } from "./measure.ts";
 
 const RUNS = Number(Deno.args[0] ?? 15);
 
@@ -44,11 +44,11 @@ try {
   const cases = [
     {
       name: "raw fetch script (baseline)",
-      args: ["run", "--quiet", "--allow-net", "--allow-env", raw],
+      args: [...DENO_RUN, "--allow-net", "--allow-env", raw],
     },
     {
       name: "raw script + ps's modules loaded",
-      args: ["run", "--quiet", "--allow-net", "--allow-env", "--allow-read", floor],
+      args: [...DENO_RUN, "--allow-net", "--allow-env", "--allow-read", floor],
     },
     { name: "contree ps (one 10-row page)", args: [...CONTREE, "ps"] },
   ].map((c) => ({ name: c.name, run: () => sample(c.args, env) }));

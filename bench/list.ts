@@ -11,7 +11,16 @@
 import { parseArgs } from "node:util";
 import { startEmulator } from "../tests/emulator/server.ts";
 import { baseEnv, homeFor, PERMISSIONS } from "../tests/helpers.ts";
-import { benchArgs, CONTREE, interleaved, median, type Sample, sample, say } from "./measure.ts";
+import {
+  benchArgs,
+  CONTREE,
+  DENO_RUN,
+  interleaved,
+  median,
+  type Sample,
+  sample,
+  say,
+} from "./measure.ts";
 
 const { values } = parseArgs({
   args: benchArgs(),
@@ -122,7 +131,9 @@ const ps = (...args: string[]) => () => sample([...CONTREE, ...args], env);
 try {
   old = unpack(ISSUE_COMMIT);
   // ec2105d's tests/helpers.ts runs main.ts with the same PERMISSIONS, and its `ps` takes the
-  // same arguments; its own deno.json (and so its deno.lock) is named, not this tree's.
+  // same arguments; its own deno.json (and so its deno.lock) is named, not this tree's. It runs as
+  // it shipped, with V8's default flags (the issue's figure was measured so; its modules are its
+  // own, so the flag difference evicts no code cache of ours).
   const oldArgs = [
     "run",
     "--quiet",
@@ -138,7 +149,7 @@ try {
       `median of ${runs} interleaved runs after a warm-up (Deno ${Deno.version.deno})`,
   );
   const results = await interleaved([
-    { name: "raw", run: () => sample(["run", "--quiet", "--allow-net", "--allow-env", raw], env) },
+    { name: "raw", run: () => sample([...DENO_RUN, "--allow-net", "--allow-env", raw], env) },
     { name: "table", run: ps("ps", "-a", "-M", String(n)) },
     { name: "issue", run: oldPs("ps", "-a", "-M", String(n)) },
     { name: "quiet", run: ps("ps", "-a", "-M", String(n), "-q") },

@@ -1,6 +1,6 @@
 // What every benchmark shares: spawn a process, time it, sample its peak memory, take medians,
 // and print figures as ratios against a baseline measured in the same run.
-import { baseEnv, MAIN, RUNTIME_FLAGS } from "../tests/helpers.ts";
+import { baseEnv, MAIN, PERMISSIONS, V8_FLAGS } from "../tests/helpers.ts";
 
 /** One measured process run. */
 export interface Sample {
@@ -14,8 +14,16 @@ export interface Sample {
   stderr: string;
 }
 
+/**
+ * `deno run` with contree's V8 flags, for every process a benchmark times, baselines included:
+ * Deno keeps one V8 code cache per module (Deno's own lazily loaded ones, such as fetch's,
+ * included) and a different flag set rejects and replaces it, so processes run with different
+ * flags would keep evicting each other's cache and each pay for it.
+ */
+export const DENO_RUN = ["run", "--quiet", `--v8-flags=${V8_FLAGS}`];
+
 /** The `deno run` prefix of the real CLI, with the V8 flags and permissions the binary gets. */
-export const CONTREE = ["run", "--quiet", ...RUNTIME_FLAGS, MAIN];
+export const CONTREE = [...DENO_RUN, ...PERMISSIONS, MAIN];
 
 /** Peak resident memory of a live process in KiB (Linux), or undefined. */
 function peakKiB(pid: number): number | undefined {

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { startEmulator } from "../tests/emulator/server.ts";
 import { makeHome } from "../tests/helpers.ts";
 import { run, staticGraph } from "../tests/dist/util.ts";
-import { CONTREE, interleaved, median, ratio, sample, say } from "./measure.ts";
+import { CONTREE, DENO_RUN, interleaved, median, ratio, sample, say } from "./measure.ts";
 
 const RUNS = Number(Deno.args[0] ?? 15);
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -24,7 +24,7 @@ try {
   const ops = emu.seed(RUNS + 1, { status: "EXECUTING" });
   const env = { CONTREE_HOME: home, CONTREE_RETRY_DELAYS: "" };
   const cases = [
-    { name: "hello world (deno run, baseline)", args: () => ["run", "--quiet", hello] },
+    { name: "hello world (deno run, baseline)", args: () => [...DENO_RUN, hello] },
     { name: "contree --version", args: () => [...CONTREE, "--version"] },
     { name: "contree --help", args: () => [...CONTREE, "--help"] },
     { name: "contree kill --help", args: () => [...CONTREE, "kill", "--help"] },
