@@ -10,11 +10,12 @@
 // Run: deno task bench:list [-- --ops 20000 --latency 5 --runs 5]
 import { parseArgs } from "node:util";
 import { startEmulator } from "../tests/emulator/server.ts";
-import { baseEnv, homeFor, PERMISSIONS } from "../tests/helpers.ts";
+import { homeFor, PERMISSIONS } from "../tests/helpers.ts";
 import {
   benchArgs,
   CONTREE,
   DENO_RUN,
+  denoCommand,
   interleaved,
   median,
   type Sample,
@@ -74,14 +75,7 @@ Deno.stdout.writeSync(new TextEncoder().encode(out));
 
 /** The stdout of one `deno args…` run with the CLI's test environment (plus `env`). */
 async function output(args: string[], env: Record<string, string>): Promise<Uint8Array> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
-    env: { ...baseEnv(), ...env },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const out = await denoCommand(args, env).output();
   if (!out.success) {
     throw new Error(`deno ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
   }

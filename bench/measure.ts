@@ -35,20 +35,25 @@ function peakKiB(pid: number): number | undefined {
   }
 }
 
-/**
- * Runs `deno args…` once with the CLI's test environment (plus `env`), counting stdout lines and
- * sampling peak memory every few milliseconds. A non-zero exit throws with the stderr.
- */
-export async function sample(args: string[], env: Record<string, string> = {}): Promise<Sample> {
-  const t0 = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
+/** `deno args…` with the CLI's test environment (plus `env`), stdout and stderr piped. */
+export function denoCommand(args: string[], env: Record<string, string> = {}): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
     args,
     env: { ...baseEnv(), ...env },
     clearEnv: true,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  }).spawn();
+  });
+}
+
+/**
+ * Runs `deno args…` once with the CLI's test environment (plus `env`), counting stdout lines and
+ * sampling peak memory every few milliseconds. A non-zero exit throws with the stderr.
+ */
+export async function sample(args: string[], env: Record<string, string> = {}): Promise<Sample> {
+  const t0 = performance.now();
+  const child = denoCommand(args, env).spawn();
   let peak = 0;
   let running = true;
   const poll = (async () => {

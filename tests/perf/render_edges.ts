@@ -7,8 +7,8 @@
 // is not whole minutes (1883 New York, 1960 Monrovia), years at the edges of the fast range, rows
 // whose keys differ from the first row's, repeated and very long cells, durations of every type,
 // and a formatter re-configured mid-listing.
-import { createFormatter } from "../../lib/output/formatter.ts";
 import { parseJson } from "../../lib/output/pyjson.ts";
+import { renderAll } from "./render.ts";
 
 /** A small deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {
@@ -90,30 +90,14 @@ function records(): Record<string, unknown>[] {
   return out;
 }
 
-const FORMATS = ["default", "table", "plain", "json", "json-pretty", "csv", "tsv", "toml"];
 const all = records();
-let text = "";
-for (const format of FORMATS) {
-  for (const variant of ["pipe", "colour", "terminal"] as const) {
-    if (variant !== "pipe" && format !== "table") continue;
-    const parts: string[] = [];
-    const f = createFormatter(format, {
-      stdout: { write: (t) => parts.push(t) },
-      isTerminal: variant === "terminal",
-      colour: variant === "colour",
-      columns: variant === "terminal" ? 120 : undefined,
-      warn: (w) => parts.push(`<warn ${w}>\n`),
-      tail: ["error"],
-    });
-    f.flush(); // nothing yet: no output
-    all.forEach((rec, i) => {
-      // Re-configured: the plan is made again; "error" both first and last (a key twice).
-      if (i === 250) f.configure({ head: ["status", "error"], tail: ["error"] });
-      f.emit(rec);
-      if (i % 37 === 36) f.flush();
-    });
-    f.close();
-    text += `===== ${format} ${variant}\n${parts.join("")}`;
-  }
-}
+const text = renderAll(120, (f) => {
+  f.flush(); // nothing yet: no output
+  all.forEach((rec, i) => {
+    // Re-configured: the plan is made again; "error" both first and last (a key twice).
+    if (i === 250) f.configure({ head: ["status", "error"], tail: ["error"] });
+    f.emit(rec);
+    if (i % 37 === 36) f.flush();
+  });
+});
 Deno.stdout.writeSync(new TextEncoder().encode(text));

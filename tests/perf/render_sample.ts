@@ -2,8 +2,8 @@
 // output_identity.test.ts, generated once by the formatting code before its fast paths (issue 12)
 // and compared byte for byte since. Run with a TZ set: human formats print local time.
 //   deno run tests/perf/render_sample.ts > tests/perf/fixtures/render_<tz>.txt
-import { createFormatter } from "../../lib/output/formatter.ts";
 import { parseJson } from "../../lib/output/pyjson.ts";
+import { renderAll } from "./render.ts";
 
 /** A small deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {
@@ -87,28 +87,12 @@ function records(n: number): Record<string, unknown>[] {
   return out;
 }
 
-const FORMATS = ["default", "table", "plain", "json", "json-pretty", "csv", "tsv", "toml"];
 const all = records(200);
-let text = "";
-for (const format of FORMATS) {
-  for (const variant of ["pipe", "colour", "terminal"] as const) {
-    if (variant !== "pipe" && format !== "table") continue;
-    const parts: string[] = [];
-    const f = createFormatter(format, {
-      stdout: { write: (t) => parts.push(t) },
-      isTerminal: variant === "terminal",
-      colour: variant === "colour",
-      columns: variant === "terminal" ? 100 : undefined,
-      warn: (w) => parts.push(`<warn ${w}>\n`),
-      tail: ["error"],
-    });
-    // Pages of 97 rows, as the listing flushes page by page.
-    all.forEach((rec, i) => {
-      f.emit(rec);
-      if (i % 97 === 96) f.flush();
-    });
-    f.close();
-    text += `===== ${format} ${variant}\n${parts.join("")}`;
-  }
-}
+const text = renderAll(100, (f) => {
+  // Pages of 97 rows, as the listing flushes page by page.
+  all.forEach((rec, i) => {
+    f.emit(rec);
+    if (i % 97 === 96) f.flush();
+  });
+});
 Deno.stdout.writeSync(new TextEncoder().encode(text));
