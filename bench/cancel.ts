@@ -11,7 +11,7 @@
 // is measured both ways, each time ours and the raw client under the same flags. Other flags:
 // `--v8-flags=…` or CONTREE_BENCH_V8_FLAGS (comma-separated as deno takes them; empty: none).
 //
-//   deno task bench:cancel [-- --runs 3 --skip-memory --memory-only --memory-runs 3
+//   deno task bench:cancel [-- --runs 5 --skip-memory --memory-only --memory-runs 3
 //                              --memory-ops 200000 --v8-flags=--max-semi-space-size=1]
 import { parseArgs } from "node:util";
 import { type Emulator, startEmulator } from "../tests/emulator/server.ts";
@@ -21,7 +21,7 @@ import { benchArgs, median, ratio, type Sample, sample, say } from "./measure.ts
 const { values } = parseArgs({
   args: benchArgs(),
   options: {
-    runs: { type: "string", default: "3" },
+    runs: { type: "string", default: "5" },
     "skip-memory": { type: "boolean", default: false },
     "memory-only": { type: "boolean", default: false },
     "memory-runs": { type: "string", default: "3" },
@@ -97,8 +97,12 @@ async function scenario(emu: Emulator, n: number, label: string, target?: number
   if (flags) cases.flagged = () => sample(contreeArgs(flags), env);
   try {
     const times: Record<string, number[]> = { raw: [], contree: [], flagged: [] };
+    const order = Object.entries(cases);
     for (let i = 0; i <= runs; i++) {
-      for (const [who, run] of Object.entries(cases)) {
+      // Each round starts with the next case, so that no case always runs right after another
+      // (the emulator's own garbage collection would otherwise land on one case more than others).
+      for (let k = 0; k < order.length; k++) {
+        const [who, run] = order[(i + k) % order.length];
         reset();
         const s = check(await run(), who);
         if (i > 0) times[who].push(s.ms); // the first round warms caches
