@@ -87,8 +87,8 @@ export function median(xs: number[]): number {
 }
 
 /**
- * Measures several cases interleaved (case 1, case 2, …, then again) so that a noisy moment of
- * the machine hits them all alike; one untimed warm-up each. Returns the samples per case.
+ * Measures several cases interleaved (case 1, case 2, …, then again from case 2) so that a noisy
+ * moment of the machine hits them all alike; one untimed warm-up each. Returns the samples per case.
  */
 export async function interleaved(
   cases: { name: string; run: () => Promise<Sample> }[],
@@ -97,7 +97,11 @@ export async function interleaved(
   const out = new Map<string, Sample[]>(cases.map((c) => [c.name, []]));
   for (const c of cases) await c.run();
   for (let i = 0; i < runs; i++) {
-    for (const c of cases) out.get(c.name)!.push(await c.run());
+    // Each round starts with the next case: no case always runs right after the same other one.
+    for (let k = 0; k < cases.length; k++) {
+      const c = cases[(i + k) % cases.length];
+      out.get(c.name)!.push(await c.run());
+    }
   }
   return out;
 }
