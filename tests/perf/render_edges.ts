@@ -8,17 +8,7 @@
 // whose keys differ from the first row's, repeated and very long cells, durations of every type,
 // and a formatter re-configured mid-listing.
 import { parseJson } from "../../lib/output/pyjson.ts";
-import { renderAll } from "./render.ts";
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { renderAll, rng } from "./render.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString(); // 2025-11-02T05:00:07.000Z
 /** Spellings of one instant: the API's usual ones, and some that share its minute's prefix. */

@@ -3,17 +3,7 @@
 // and compared byte for byte since. Run with a TZ set: human formats print local time.
 //   deno run tests/perf/render_sample.ts > tests/perf/fixtures/render_<tz>.txt
 import { parseJson } from "../../lib/output/pyjson.ts";
-import { renderAll } from "./render.ts";
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { renderAll, rng } from "./render.ts";
 
 const STATUSES = ["PENDING", "ASSIGNED", "EXECUTING", "SUCCESS", "FAILED", "CANCELLED", "weird"];
 const ERRORS = [
