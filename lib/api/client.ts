@@ -269,6 +269,14 @@ export function createClient(opts: ClientOptions): Client {
   }
 
   /**
+   * Whether a body may be read in one go: its length is declared, within the cap and not decoded
+   * on the way, so its size cannot exceed what was declared.
+   */
+  function readsInOneGo(res: Response, declared: number): boolean {
+    return declared <= maxBytes && !res.headers.has("content-encoding");
+  }
+
+  /**
    * Reads a body incrementally, at most `maxBytes`; over it the stream is cancelled and a
    * {@link ResponseError} names the limit and the endpoint. Never buffers more than the cap.
    */
@@ -285,9 +293,7 @@ export function createClient(opts: ClientOptions): Client {
       throw tooLarge();
     }
     if (!res.body) return "";
-    // A body whose length is declared, within the cap and not decoded on the way is read in one
-    // go: its size cannot exceed what was declared.
-    if (declared <= maxBytes && !res.headers.has("content-encoding")) return await res.text();
+    if (readsInOneGo(res, declared)) return await res.text();
     return await readCapped(res.body, maxBytes, tooLarge);
   }
 
@@ -299,7 +305,7 @@ export function createClient(opts: ClientOptions): Client {
   async function drainBody(res: Response): Promise<string> {
     if (!res.body) return "";
     const declared = Number(res.headers.get("content-length") ?? NaN);
-    if (declared <= maxBytes && !res.headers.has("content-encoding")) {
+    if (readsInOneGo(res, declared)) {
       await res.arrayBuffer();
       return "";
     }

@@ -14,6 +14,9 @@ import { durationArg, timeArg } from "./times.ts";
  */
 export const UNLISTED_MODULES: readonly string[] = ["lib/serve/server.ts"];
 
+/** The operation kinds `-k/--kind` accepts (kill/op cancel with --all, ps/op list). */
+const KIND_CHOICES = ["image_import", "instance"];
+
 /** Long description shared by the top-level shortcuts and `op` (raw layout, as the original). */
 const OPERATIONS_DESCRIPTION = `Manage operations (list, inspect, cancel).
 
@@ -54,7 +57,7 @@ export const CANCEL_OPTIONS = [
     flags: ["-k", "--kind"],
     dest: "kind",
     metavar: "KIND",
-    choices: ["image_import", "instance"],
+    choices: KIND_CHOICES,
     help: "With --all: only operations of this kind",
   },
   {
@@ -336,7 +339,7 @@ export const LIST_OPTIONS = [
     flags: ["-k", "--kind"],
     dest: "kind",
     metavar: "KIND",
-    choices: ["image_import", "instance"],
+    choices: KIND_CHOICES,
     help: "Filter by operation kind",
   },
   {
