@@ -40,8 +40,9 @@ export const MUTANTS: Mutant[] = [
   {
     id: 1,
     what: "the active listing no longer de-duplicates an operation listed under two statuses",
-    files: ["lib/ops/active.ts"],
+    files: ["lib/ops/distinct.ts", "lib/ops/active.ts"],
     variants: [
+      [{ find: /if \(seen\.has\(uuid\)\) \{/, replace: "if (false) {" }],
       [{
         find: /return \[\.\.\.new Set\(perStatus\.flat\(\)\)\];/,
         replace: "return perStatus.flat();",

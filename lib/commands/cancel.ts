@@ -3,9 +3,9 @@
 import { NetworkError } from "../api/errors.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import { log } from "../log/log.ts";
-import { canonicalUuid } from "../api/uuid.ts";
 import { concurrencyFromEnv } from "../config/env.ts";
-import { cancelOperations, type CancelOutcome, distinctTargets } from "../ops/cancel.ts";
+import { cancelOperations, type CancelOutcome } from "../ops/cancel.ts";
+import { distinctUuids } from "../ops/distinct.ts";
 import { Interrupted } from "../ops/interrupted.ts";
 import type { Operation } from "../api/operations.ts";
 import { canPrompt, confirm } from "../cli/confirm.ts";
@@ -54,7 +54,7 @@ export async function cancel(ctx: CommandContext<CancelArgs>): Promise<number> {
     const listOpts = { signal, concurrency: concurrencyFromEnv(io.env) };
     if (!args.dry_run && !asks) return await listTargetUuids(ctx.client, filters, listOpts);
     active = await listTargets(ctx.client, filters, listOpts);
-    return active.map((op) => op.uuid);
+    return distinctUuids(active.map((op) => op.uuid));
   });
   if (typeof uuids === "number") return uuids;
   if (args.dry_run) return dryRun(ctx, uuids, active);
@@ -85,11 +85,9 @@ export async function cancel(ctx: CommandContext<CancelArgs>): Promise<number> {
   let networkFailure: CancelOutcome | undefined;
   const unanswered: string[] = []; // network failures and DELETEs cut by Ctrl-C
   const notCancelled = (notAttempted: readonly string[]) => [...unanswered, ...notAttempted];
-  const undone = () => {
-    // Outcomes arrive in the order of the distinct targets: the first `attempted` are done.
-    const done = new Set(distinctTargets(uuids).slice(0, attempted).map((t) => t.uuid));
-    return notCancelled(uuids.filter((u) => !done.has(canonicalUuid(u) ?? u)));
-  };
+  // Outcomes arrive in the order of `uuids` (distinct, so attempted as they are): the first
+  // `attempted` are done.
+  const undone = () => notCancelled(uuids.slice(attempted));
   let listed = false;
   const unregister = ctx.onForcedExit?.(() => {
     progress?.clear();
@@ -99,6 +97,7 @@ export async function cancel(ctx: CommandContext<CancelArgs>): Promise<number> {
   });
   try {
     const report = await cancelOperations(ctx.client, uuids, {
+      distinct: true, // from targetUuids: canonical, each operation once
       concurrency: concurrencyFromEnv(io.env),
       signal: ctx.interrupt,
       keepOutcomes: false,

@@ -1,5 +1,5 @@
-import { canonicalUuid } from "../api/uuid.ts";
 import { listActiveUuids } from "../ops/active.ts";
+import { type DistinctUuids, distinctUuids } from "../ops/distinct.ts";
 import type { CommandContext } from "../cli/spec.ts";
 import { log } from "../log/log.ts";
 
@@ -9,23 +9,17 @@ import { log } from "../log/log.ts";
  *
  * @example
  * ```ts
- * distinctUuids(["019E3FB6-E2D8-7350-A8F9-8B2B5EBFDA7F", "019e3fb6e2d87350a8f98b2b5ebfda7f"]);
+ * explicitUuids(["019E3FB6-E2D8-7350-A8F9-8B2B5EBFDA7F", "019e3fb6e2d87350a8f98b2b5ebfda7f"]);
  * // ["019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"], after one WARNING
  * ```
  */
-export function distinctUuids(uuids: readonly string[]): string[] {
-  const seen = new Set<string>();
+export function explicitUuids(uuids: readonly string[]): DistinctUuids {
   const warned = new Set<string>();
-  for (const text of uuids) {
-    const uuid = canonicalUuid(text) ?? text;
-    if (!seen.has(uuid)) {
-      seen.add(uuid);
-    } else if (!warned.has(uuid)) {
-      warned.add(uuid);
-      log.warning(`Operation ${uuid} given more than once; acting on it once`);
-    }
-  }
-  return [...seen];
+  return distinctUuids(uuids, (uuid) => {
+    if (warned.has(uuid)) return;
+    warned.add(uuid);
+    log.warning(`Operation ${uuid} given more than once; acting on it once`);
+  });
 }
 
 /** What a bulk command (`kill`, `op wait`) is told to act on. */
@@ -38,20 +32,20 @@ export interface TargetArgs {
 
 /**
  * The operations a bulk command (`kill`, `op wait`) acts on: the resolved UUIDs (canonical, each
- * once), or with `--all` every active one (explicit UUIDs then ignored with a warning). Returns
- * an exit status instead when there is nothing to do, after logging the original's line for it.
- * `verb` fills the original's wording: "cancel" or "wait for".
+ * once), or with `--all` every active one (explicit UUIDs then ignored with a warning); either
+ * way a {@link DistinctUuids}. Returns an exit status instead when there is nothing to do, after
+ * logging the original's line for it. `verb` fills the original's wording: "cancel" or "wait for".
  */
 export async function targetUuids(
   ctx: CommandContext<TargetArgs>,
   verb: "cancel" | "wait for",
   /** The `--all` listing (default: every active operation; `kill` passes its filtered one). */
-  listAll: (signal: AbortSignal) => Promise<string[]> = (signal) =>
+  listAll: (signal: AbortSignal) => Promise<DistinctUuids> = (signal) =>
     listActiveUuids(ctx.client, { signal }),
-): Promise<string[] | number> {
+): Promise<DistinctUuids | number> {
   const explicit = ctx.args.uuids;
   if (!ctx.args.all) {
-    if (explicit.length) return distinctUuids(explicit);
+    if (explicit.length) return explicitUuids(explicit);
     log.error("Provide at least one UUID, or use --all");
     return 1;
   }

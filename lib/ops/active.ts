@@ -4,7 +4,7 @@ import { ResponseError } from "../api/errors.ts";
 import { ACTIVE_PAGE_SIZE, ACTIVE_STATUSES, type Operation, pageItems } from "../api/operations.ts";
 import { fetchPages, repeatWarning } from "../api/pages.ts";
 import { log } from "../log/log.ts";
-import { markDistinct } from "./distinct.ts";
+import { type DistinctUuids, distinctUuids } from "./distinct.ts";
 
 /** Most pages listed per status before `--all` gives up with an error (100,000 operations). */
 export const MAX_ACTIVE_PAGES = 1000;
@@ -28,7 +28,9 @@ export interface ActiveListOptions {
  * EXECUTING), then server order, without duplicates (an operation moving
  * between statuses mid-listing is cancelled once). A page bringing no UUID not seen before ends
  * that status with a WARNING; more than `maxPages` full pages is a {@link ResponseError}.
- * The UUIDs are returned as listed: callers validate them before use.
+ * Each UUID is returned in canonical form, each operation once whatever its spelling; a listed
+ * text that is not a UUID is kept as it is (callers report it and never send it). The result is
+ * a {@link DistinctUuids}: `cancelOperations(client, uuids, { distinct: true })` trusts it.
  *
  * @example
  * ```ts
@@ -46,10 +48,9 @@ export interface ActiveListOptions {
 export async function listActiveUuids(
   client: Client,
   opts: ActiveListOptions = {},
-): Promise<string[]> {
-  const uuids = await listActive(client, opts, (op) => op.uuid, (uuid) => uuid);
-  markDistinct(uuids); // all canonical (the usual case): the bulk cancel need not check again
-  return uuids;
+): Promise<DistinctUuids> {
+  const perStatus = await listPerStatus(client, opts, (op) => op.uuid);
+  return distinctUuids(perStatus.values().flatMap((listed) => listed));
 }
 
 /**
@@ -70,27 +71,36 @@ export async function listActiveUuids(
  * ops[0].kind; // "instance"
  * ```
  */
-export function listActiveOperations(
+export async function listActiveOperations(
   client: Client,
   opts: ActiveListOptions = {},
 ): Promise<Operation[]> {
-  return listActive(client, opts, (op) => op, (op) => op.uuid);
+  const perStatus = await listPerStatus(client, opts, (op) => op);
+  const seen = new Set<string>();
+  const out: Operation[] = [];
+  for (const listed of perStatus) {
+    for (const op of listed) {
+      if (seen.has(op.uuid)) continue;
+      seen.add(op.uuid);
+      out.push(op);
+    }
+  }
+  return out;
 }
 
 /**
- * The active listing keeping `pick(op)` of each operation listed first under its UUID: with
- * `pick` returning the UUID, the pages and the operation objects are garbage as soon as each
- * page is read (200,000 operations then cost their UUIDs, not their objects).
+ * The active listing, one list per status in status order, keeping `pick(op)` of each listed
+ * operation: with `pick` returning the UUID, the pages and the operation objects are garbage as
+ * soon as each page is read (200,000 operations then cost their UUIDs, not their objects).
  */
-async function listActive<T>(
+function listPerStatus<T>(
   client: Client,
   opts: ActiveListOptions,
   pick: (op: Operation) => T,
-  uuidOf: (item: T) => string,
-): Promise<T[]> {
+): Promise<T[][]> {
   const pageSize = opts.pageSize ?? ACTIVE_PAGE_SIZE;
   const maxPages = opts.maxPages ?? MAX_ACTIVE_PAGES;
-  const perStatus = await Promise.all(ACTIVE_STATUSES.map(async (status) => {
+  return Promise.all(ACTIVE_STATUSES.map(async (status) => {
     const queryAt = (offset: number): [string, string][] => {
       const query: [string, string][] = [["status", status]];
       if (opts.kind) query.push(["kind", opts.kind]);
@@ -119,15 +129,4 @@ async function listActive<T>(
     for await (const page of pages) for (const op of page) listed.push(pick(op));
     return listed;
   }));
-  const seen = new Set<string>();
-  const out: T[] = [];
-  for (const listed of perStatus) {
-    for (const item of listed) {
-      const uuid = uuidOf(item);
-      if (seen.has(uuid)) continue;
-      seen.add(uuid);
-      out.push(item);
-    }
-  }
-  return out;
 }

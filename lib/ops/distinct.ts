@@ -1,35 +1,45 @@
-// Lists known to hold canonical UUIDs, each once: the active listing marks what it returns, so
-// the bulk cancel does not check 200,000 UUIDs again with a second set as large as the first.
+// Operation UUIDs already canonical and each once, as a type: the bulk cancel told so (its
+// `distinct: true`) skips its own duplicate check, which for 200,000 operations is a second set
+// of 200,000 UUIDs. Only `distinctUuids` makes such a list, so the type cannot be claimed by
+// mistake (only by an explicit cast).
 import { canonicalUuid } from "../api/uuid.ts";
 
-/** Marked lists, with their length when marked (a list that changed length is checked again). */
-const marked = new WeakMap<readonly string[], number>();
+/**
+ * Operation UUIDs in canonical form, each operation once (a text that is not a UUID is kept as
+ * it is, also once), read-only. Made only by {@link distinctUuids}; `cancelOperations(client,
+ * uuids, { distinct: true })` accepts only this type. (`__brand` exists for the type checker
+ * only, never at run time.)
+ */
+export type DistinctUuids = readonly string[] & { readonly __brand: "DistinctUuids" };
 
 /**
- * Marks `uuids` as canonical and distinct when every one is canonical (the caller has already
- * removed duplicates); returns whether it did.
+ * `texts` in canonical form, each operation once whatever its spelling, in first-seen order;
+ * a text that is not a UUID is kept as it is (once). `onRepeat` is called with the canonical
+ * form of each text that names an operation already seen.
  *
  * @example
  * ```ts
- * const uuids = ["019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"];
- * markDistinct(uuids); // true
- * isMarkedDistinct(uuids); // true
+ * const uuids = distinctUuids([
+ *   "019E3FB6-E2D8-7350-A8F9-8B2B5EBFDA7F",
+ *   "019e3fb6e2d87350a8f98b2b5ebfda7f",
+ * ]);
+ * // ["019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"]
  * ```
  */
-export function markDistinct(uuids: readonly string[]): boolean {
-  for (const uuid of uuids) if (canonicalUuid(uuid) !== uuid) return false;
-  marked.set(uuids, uuids.length);
-  return true;
-}
-
-/**
- * Whether `uuids` was marked by {@link markDistinct} and still has the length it had then.
- *
- * @example
- * ```ts
- * isMarkedDistinct(["019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"]); // false: never marked
- * ```
- */
-export function isMarkedDistinct(uuids: readonly string[]): boolean {
-  return marked.get(uuids) === uuids.length;
+export function distinctUuids(
+  texts: Iterable<string>,
+  onRepeat?: (uuid: string) => void,
+): DistinctUuids {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const text of texts) {
+    const uuid = canonicalUuid(text) ?? text;
+    if (seen.has(uuid)) {
+      onRepeat?.(uuid);
+    } else {
+      seen.add(uuid);
+      out.push(uuid);
+    }
+  }
+  return out as readonly string[] as DistinctUuids;
 }

@@ -7,6 +7,7 @@ import { ACTIVE_STATUSES, type Operation } from "../api/operations.ts";
 import { listOperations } from "../api/pages.ts";
 import { log } from "../log/log.ts";
 import { listActiveOperations, listActiveUuids } from "./active.ts";
+import { type DistinctUuids, distinctUuids } from "./distinct.ts";
 
 /** The filters of `kill --all`, as sent (full status word, ISO-8601 UTC instants). */
 export interface ActiveFilters {
@@ -132,7 +133,7 @@ export function listTargets(
 /**
  * {@link listTargets} keeping only the UUIDs (same requests, order and warnings): what `kill
  * --all` needs when it neither prints `--dry-run` rows nor asks, so no listed operation object
- * outlives its page.
+ * outlives its page. Canonical and each operation once (a {@link DistinctUuids}).
  *
  * @example
  * ```ts
@@ -144,13 +145,13 @@ export function listTargets(
  * await listTargetUuids(client, {}); // ["019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"]
  * ```
  */
-export function listTargetUuids(
+export async function listTargetUuids(
   client: Client,
   filters: ActiveFilters,
   opts: ListTargetsOptions = {},
-): Promise<string[]> {
-  if (!hasFilters(filters)) return listActiveUuids(client, { signal: opts.signal });
-  return listFiltered(client, filters, opts, (op) => op.uuid);
+): Promise<DistinctUuids> {
+  if (!hasFilters(filters)) return await listActiveUuids(client, { signal: opts.signal });
+  return distinctUuids(await listFiltered(client, filters, opts, (op) => op.uuid));
 }
 
 async function listFiltered<T>(

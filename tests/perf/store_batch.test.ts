@@ -2,24 +2,11 @@
 // together by a microtask, before anything answered in that turn can reach the network.
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { type DeliveryRecord, sqliteStore } from "../../lib/serve/dedupe/index.ts";
+import { sqliteStore } from "../../lib/serve/dedupe/index.ts";
+import { deliveryRecord } from "../../lib/serve/dedupe/fixtures.ts";
 
-function record(id: string, fields: Partial<DeliveryRecord> = {}): DeliveryRecord {
-  return {
-    id,
-    hash: "h",
-    state: "running",
-    uuids: ["019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"],
-    codes: "p",
-    errors: {},
-    accepted: false,
-    owner: "me",
-    leaseUntil: Date.now() + 60_000,
-    createdAt: Date.now(),
-    updatedAt: Date.now(),
-    ...fields,
-  };
-}
+/** The shared fixture made now, leased for a minute. */
+const record = (id: string) => deliveryRecord(id, {}, { now: Date.now(), leaseMs: 60_000 });
 
 Deno.test("store: saves of one turn are committed together, before the next await resumes", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "contree-store-batch-" });

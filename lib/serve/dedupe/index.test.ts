@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import {
-  type DeliveryRecord,
   type DeliveryStore,
   memoryStore,
   renderRecord,
@@ -9,23 +8,7 @@ import {
   StateFileError,
   StoreBusyError,
 } from "./index.ts";
-
-function record(id: string, fields: Partial<DeliveryRecord> = {}): DeliveryRecord {
-  return {
-    id,
-    hash: "h",
-    state: "running",
-    uuids: ["019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f"],
-    codes: "p",
-    errors: {},
-    accepted: false,
-    owner: "me",
-    leaseUntil: 1000,
-    createdAt: 0,
-    updatedAt: 0,
-    ...fields,
-  };
-}
+import { deliveryRecord as record } from "./fixtures.ts"; // made at 0, leased until 1000
 
 function claims(store: DeliveryStore) {
   // Unknown: created and claimed.

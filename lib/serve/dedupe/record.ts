@@ -27,7 +27,7 @@ export interface DeliveryRecord {
   /** `{"all": true}` deliveries: the kind filter, if any. */
   all?: { kind?: string };
   /** The UUIDs to cancel; `null` while an `all` listing has not succeeded. */
-  uuids: string[] | null;
+  uuids: readonly string[] | null;
   /** One {@link UuidCode} per UUID, in the same order. */
   codes: string;
   /** Last error per UUID that failed (final or retryable). */
