@@ -188,3 +188,22 @@ Deno.test("test runs the JSDoc examples; check lints JSDoc and forbids import ci
   assert.ok(at("deno task check") > 0 && at("deno task check") < at("deno task test"), ci);
   assert.match(ci, /echo "\$\{passed\} passed, \$\{failed\} failed"\nexit "\$status"\n$/);
 });
+
+Deno.test("deno.lock pins exactly the npm packages the code imports (no stale entries)", async () => {
+  const git = await new Deno.Command("git", {
+    args: ["ls-files", "*.ts"],
+    cwd: new URL(".", ROOT_URL),
+    stdout: "piped",
+  }).output();
+  const files = new TextDecoder().decode(git.stdout).split("\n").filter(Boolean);
+  assert.ok(files.includes("main.ts"), "git ls-files listed the project");
+  const imported = new Set<string>();
+  for (const file of files) {
+    const text = Deno.readTextFileSync(new URL(file, ROOT_URL));
+    // `npm:name@version` or `npm:@scope/name@version`, a subpath (`/body-limit`) dropped.
+    for (const m of text.matchAll(/["']npm:((?:@[\w.-]+\/)?[\w.-]+@[\w.+-]+)/g)) imported.add(m[1]);
+  }
+  const lock = JSON.parse(Deno.readTextFileSync(new URL("deno.lock", ROOT_URL)));
+  const locked = Object.keys(lock.specifiers ?? {}).map((s) => s.replace(/^npm:/, ""));
+  assert.deepEqual([...locked].sort(), [...imported].sort());
+});
