@@ -21,7 +21,8 @@ export const PERMISSIONS = [
  * deno.json `start`, every `compile:*` task and README's install lines carry them
  * (tests/dist/tasks.test.ts checks it).
  */
-export const V8_FLAGS = "--max-semi-space-size=2,--heap-growing-percent=50";
+export const V8_FLAGS =
+  "--max-semi-space-size=2,--min-semi-space-size=2,--heap-growing-percent=50,--no-lazy";
 
 /** The `deno run` flags of the shipped program: its V8 flags, then its permissions. */
 export const RUNTIME_FLAGS: string[] = [`--v8-flags=${V8_FLAGS}`, ...PERMISSIONS];

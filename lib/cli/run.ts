@@ -1,9 +1,9 @@
 // The program: parse argv against the command table, answer help, version and usage errors at
-// once, and only then load the runner (lib/cli/execute.ts) for a command. main.ts only wires real
-// I/O into it.
+// once, and only then load the runner (lib/cli/execute.ts) for a command. The help layout
+// (lib/cli/help.ts) is loaded only to answer help or a usage error, so a command that runs never
+// loads it. main.ts only wires real I/O into it.
 import { userAgent } from "../version.ts";
 import { ROOT } from "./commands.ts";
-import { formatHelp, formatUsageError } from "./help.ts";
 import type { Io, RunOptions } from "./io.ts";
 import { parseArgv } from "./parse.ts";
 
@@ -28,14 +28,17 @@ export { EXIT_INTERRUPTED, type RunOptions } from "./io.ts";
 export async function runCli(argv: string[], io: Io, opts: RunOptions = {}): Promise<number> {
   const columns = opts.columns ?? io.columns;
   const parsed = argv.length ? parseArgv(ROOT, argv) : undefined;
+  if (parsed?.kind === "immediate" && parsed.option.dest === "version") {
+    io.stdout.write(`${userAgent()}\n`);
+    return 0;
+  }
   if (!parsed || parsed.kind === "immediate") {
-    const version = parsed?.option.dest === "version";
-    io.stdout.write(
-      version ? `${userAgent()}\n` : formatHelp(parsed?.command ?? ROOT, columns),
-    );
+    const { formatHelp } = await import("./help.ts");
+    io.stdout.write(formatHelp(parsed?.command ?? ROOT, columns));
     return 0;
   }
   if (parsed.kind === "error") {
+    const { formatUsageError } = await import("./help.ts");
     io.stderr.write(formatUsageError(parsed.command, parsed.message, columns, parsed.bare));
     return 2;
   }

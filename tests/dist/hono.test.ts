@@ -1,8 +1,9 @@
 // Hono is for `--serve` only: plain commands (and library users) never load it. Checked twice:
 // in the module graph (no static import path from main.ts or mod.ts reaches Hono) and at run time
 // (with a Deno cache that holds no npm package at all, `--cached-only` plain commands still work).
-// Start-up: what main.ts loads before it knows the command is the table, the parser and the help
-// renderer; the runner, the logger and the session database load only for a command that runs.
+// Start-up: what main.ts loads before it knows the command is the table and the parser; the help
+// renderer loads only to answer help or a usage error, and the runner, the logger and the session
+// database only for a command that runs.
 import assert from "node:assert/strict";
 import { startEmulator } from "../emulator/server.ts";
 import { lines, makeHome, PERMISSIONS } from "../helpers.ts";
@@ -20,14 +21,21 @@ for (const entry of ["main.ts", "mod.ts"]) {
   });
 }
 
-Deno.test("module graph: help and version load neither the runner, nor the logger, nor sessions", async () => {
+Deno.test("module graph: main.ts loads neither the help renderer, nor the runner, nor the logger, nor sessions before the command is known", async () => {
   const graph = [...await staticGraph("main.ts")].map((s) => s.replace(ROOT_URL.href, ""));
-  for (const lazy of ["lib/cli/execute.ts", "lib/log/log.ts", "lib/session/", "lib/api/"]) {
-    const hits = graph.filter((s) => s.startsWith(lazy));
-    assert.deepEqual(hits, [], `${lazy} is loaded before the command is known`);
+  const lazy = [
+    "lib/cli/help.ts",
+    "lib/cli/execute.ts",
+    "lib/log/log.ts",
+    "lib/session/",
+    "lib/api/",
+  ];
+  for (const path of lazy) {
+    const hits = graph.filter((s) => s.startsWith(path));
+    assert.deepEqual(hits, [], `${path} is loaded before the command is known`);
   }
   assert.ok(
-    graph.includes("lib/cli/commands.ts") && graph.includes("lib/cli/help.ts"),
+    graph.includes("lib/cli/commands.ts") && graph.includes("lib/cli/parse.ts"),
     graph.join(),
   );
 });
