@@ -105,3 +105,36 @@ Deno.test("emulator --kinds --max-age: mixed kinds and ages, so ps and kill filt
     await child.stderr.cancel().catch(() => {});
   }
 });
+
+Deno.test("emulator --latency: answers after the delay, and stderr holds only its own banner (no Deno warning)", async () => {
+  const child = emulator(["--port", "0", "--seed", "1", "--latency", "30"]);
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let stderr = "";
+  try {
+    while (lines(stderr).length < 2) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += value;
+    }
+    const url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
+    assert.ok(url, stderr);
+    const res = await fetch(`${url}/v1/operations`, {
+      headers: { authorization: "Bearer test-token" },
+    });
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).length, 4);
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+    await child.stdout.cancel();
+  }
+  // Whatever the emulator wrote while answering (Deno prints its warnings then) and on exit.
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    stderr += value;
+  }
+  assert.equal(lines(stderr).length, 2, stderr);
+  assert.match(lines(stderr)[0], /^ConTree API emulator on http:\/\/127\.0\.0\.1:\d+ /);
+  assert.match(lines(stderr)[1], /^Point contree at it: /);
+});
