@@ -78,6 +78,34 @@ Deno.test('--serve: {"all": true} cancels an operation listed under two statuses
   }
 });
 
+Deno.test('--serve: {"all": true} with a UUID listed in upper case is done after one DELETE', async () => {
+  // The outcome is filed under the canonical UUID the listing returns (a 503 "incomplete",
+  // retried for ever, when the listing kept the server's spelling).
+  const emu = await startEmulator();
+  try {
+    const plain = emu.add({ status: "PENDING" }).uuid;
+    const upper = emu.add({ status: "EXECUTING" }).uuid;
+    // The API lists (and knows) it in upper case: the canonical DELETE is answered 404.
+    const op = emu.ops.get(upper)!;
+    emu.ops.delete(upper);
+    emu.add({ ...op, uuid: upper.toUpperCase() });
+    const server = await startServe({ home: homeFor(emu), env: FAST });
+    try {
+      const body = JSON.stringify({ all: true });
+      const r = await post(server.url, body, await standardHeaders(body));
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.status, "done", r.text);
+      assert.deepEqual(outcomesOf(r.json), [[plain, "cancelled"], [upper, "not_found"]]);
+      assert.equal(emu.seen("DELETE", upper).length, 1);
+      assert.equal(emu.seen("DELETE").length, 2);
+    } finally {
+      await server.stop("SIGKILL");
+    }
+  } finally {
+    await emu.close();
+  }
+});
+
 Deno.test("--serve: concurrent deliveries never have more upstream requests in flight than CONTREE_WEBHOOK_UPSTREAM", async () => {
   const emu = await startEmulator({ latencyMs: 40 });
   try {
