@@ -23,7 +23,6 @@ import { type Ini, IniError } from "../config/ini.ts";
 import { type CliLogLevel, LOG_LEVELS } from "../log/levels.ts";
 import { log, setupLogging } from "../log/log.ts";
 import { FORMAT_NAMES, type FormatName } from "../output/names.ts";
-import { ReferenceError, resolveTokens } from "../session/refs.ts";
 import { EXIT_INTERRUPTED, type Io, type RunOptions } from "./io.ts";
 import { expandStdin } from "./stdin.ts";
 import type { CommandSpec, Globals, Handler } from "./spec.ts";
@@ -80,8 +79,7 @@ function reportFailure(e: unknown): number {
     log.error(`Network error: ${e.message}`);
   } else if (
     e instanceof ApiError || e instanceof ConfigError || e instanceof IniError ||
-    e instanceof ReferenceError || e instanceof ResponseError ||
-    e instanceof RangeError
+    e instanceof ResponseError || e instanceof RangeError
   ) {
     log.error((e as Error).message);
   } else {
@@ -182,17 +180,25 @@ export async function execute(
       const refs = command.positionals.filter((p) => p.references);
       if (refs.length) {
         const name = profile.name;
-        // The session database (node:sqlite) is loaded only by commands that take references.
-        const { openHistoryStore, sessionKey } = await import("../session/session.ts");
-        const key = await sessionKey(globals.session_key, name, io);
-        log.debug(`Running in session: ${key}`);
-        for (const p of refs) {
-          args[p.dest] = resolveTokens(
-            // `-` stands for the operations named on standard input (`ps -q | contree kill -`).
-            await expandStdin(args[p.dest] as string[], io.stdin),
-            () => openHistoryStore(home, name, io.env),
-            key,
-          );
+        // The session database (node:sqlite) and the reference resolver are loaded only by
+        // commands that take references; a reference that does not resolve is reported here.
+        const [{ openHistoryStore, sessionKey }, { ReferenceError, resolveTokens }] = await Promise
+          .all([import("../session/session.ts"), import("../session/refs.ts")]);
+        try {
+          const key = await sessionKey(globals.session_key, name, io);
+          log.debug(`Running in session: ${key}`);
+          for (const p of refs) {
+            args[p.dest] = resolveTokens(
+              // `-` stands for the operations named on standard input (`ps -q | contree kill -`).
+              await expandStdin(args[p.dest] as string[], io.stdin),
+              () => openHistoryStore(home, name, io.env),
+              key,
+            );
+          }
+        } catch (e) {
+          if (!(e instanceof ReferenceError)) throw e;
+          log.error(e.message);
+          return 1;
         }
       }
     }

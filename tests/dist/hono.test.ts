@@ -40,6 +40,14 @@ Deno.test("module graph: main.ts loads neither the help renderer, nor the runner
   );
 });
 
+Deno.test("module graph: the runner loads the session database and the reference resolver only for commands that take references", async () => {
+  const graph = [...await staticGraph("lib/cli/execute.ts")].map((s) =>
+    s.replace(ROOT_URL.href, "")
+  );
+  assert.ok(graph.includes("lib/api/client.ts"), graph.join()); // control: the graph is the runner's
+  assert.deepEqual(graph.filter((s) => s.startsWith("lib/session/")), []);
+});
+
 Deno.test("start-up: Deno reads no --serve module and no npm package before main.ts runs", async () => {
   // Deno reads and analyses, before running anything, every module a literal import() names.
   const graph = [...await staticGraph("main.ts", { dynamic: true })].map((s) =>
