@@ -19,6 +19,8 @@ export interface FakeServer {
   seen(method: string, part?: string): SeenRequest[];
   /** Resolves once a request matching `method` (and `part`) has arrived. */
   waitFor(method: string, part?: string, count?: number): Promise<void>;
+  /** Aborts when {@link FakeServer.close} starts: what a handler's waits end on (see `hang`). */
+  closed: AbortSignal;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export function startFake(
 ): FakeServer {
   const requests: SeenRequest[] = [];
   const waiters: (() => void)[] = [];
+  const closing = new AbortController();
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
     const url = new URL(req.url);
     requests.push({
@@ -57,7 +60,9 @@ export function startFake(
         });
       }
     },
+    closed: closing.signal,
     async close() {
+      closing.abort();
       await server.shutdown();
     },
   };
@@ -72,15 +77,19 @@ export function jsonResponse(value: unknown, status = 200): Response {
   });
 }
 
-/** Resolves after `ms`, or at once when the client goes away (so close() never waits). */
-export function hang(ms: number, req: Request): Promise<void> {
+/**
+ * Resolves after `ms`, or at once when `closed` (the fake's {@link FakeServer.closed}) aborts, so
+ * close() never waits for it. (Not the request's signal: reading it makes Deno 2.9 print a
+ * warning about its legacy behaviour.)
+ */
+export function hang(ms: number, closed: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
       resolve();
     };
     const timer = setTimeout(done, ms);
-    req.signal.addEventListener("abort", done, { once: true });
+    closed.addEventListener("abort", done, { once: true });
   });
 }
 

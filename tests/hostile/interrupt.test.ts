@@ -1,7 +1,7 @@
 // Issue 10 item 7: Ctrl-C (and SIGTERM) reach every request, retry back-off and poll sleep.
 import assert from "node:assert/strict";
 import { lines, makeHome, NO_CHILD_SIGNALS, spawnContree } from "../helpers.ts";
-import { hang, jsonResponse, readAll, readUntil, startFake } from "./fake.ts";
+import { type FakeServer, hang, jsonResponse, readAll, readUntil, startFake } from "./fake.ts";
 
 const A = "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f";
 const uuid = (i: number) => `019e3fb6-e2d8-7350-a8f9-${i.toString(16).padStart(12, "0")}`;
@@ -42,14 +42,14 @@ async function interruptAfter(
 }
 
 /**
- * A fake whose every request hangs (10 s — well past the exit bound — or until the client goes
- * away).
+ * A fake whose every request hangs (10 s — well past the exit bound — or until the fake closes).
  */
-function hangingApi() {
-  return startFake(async (req) => {
-    await hang(10_000, req);
+function hangingApi(): FakeServer {
+  const api: FakeServer = startFake(async () => {
+    await hang(10_000, api.closed);
     return jsonResponse([]);
   });
+  return api;
 }
 
 const cases: [string, string[], string, Deno.Signal][] = [
@@ -144,9 +144,9 @@ for (const [concurrency, inFlight] of [["1", 1], ["3", 3], [undefined, 5]] as co
   }, async () => {
     const ids = Array.from({ length: 6 }, (_, i) => uuid(i + 1));
     // The first DELETE is answered at once; every later one hangs.
-    const api = startFake(async (req, url) => {
+    const api: FakeServer = startFake(async (_req, url) => {
       if (url.pathname.endsWith(ids[0])) return new Response(null, { status: 202 });
-      await hang(30_000, req);
+      await hang(30_000, api.closed);
       return new Response(null, { status: 202 });
     });
     const home = makeHome([{ token: "tok", url: api.url }]);
@@ -180,8 +180,8 @@ Deno.test({
   ignore: NO_CHILD_SIGNALS,
 }, async () => {
   const ids = Array.from({ length: 4 }, (_, i) => uuid(i + 1));
-  const api = startFake(async (req) => {
-    await hang(30_000, req);
+  const api: FakeServer = startFake(async () => {
+    await hang(30_000, api.closed);
     return new Response(null, { status: 202 });
   });
   const home = makeHome([{ token: "tok", url: api.url }]);
