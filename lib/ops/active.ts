@@ -3,6 +3,7 @@ import type { Client } from "../api/client.ts";
 import { ResponseError } from "../api/errors.ts";
 import { ACTIVE_PAGE_SIZE, ACTIVE_STATUSES, type Operation, pageItems } from "../api/operations.ts";
 import { fetchPages, repeatWarning } from "../api/pages.ts";
+import { canonicalUuid } from "../api/uuid.ts";
 import { log } from "../log/log.ts";
 import { type DistinctUuids, distinctUuids } from "./distinct.ts";
 
@@ -55,7 +56,8 @@ export async function listActiveUuids(
 
 /**
  * {@link listActiveUuids} keeping the listed operations (for `kill --dry-run` rows and the
- * prompt's kinds): the same requests and order, each operation once (first listing kept).
+ * prompt's kinds): the same requests and order, each operation once whatever its spelling (the
+ * first listing kept, as the server spelled it).
  *
  * @example
  * ```ts
@@ -80,8 +82,9 @@ export async function listActiveOperations(
   const out: Operation[] = [];
   for (const listed of perStatus) {
     for (const op of listed) {
-      if (seen.has(op.uuid)) continue;
-      seen.add(op.uuid);
+      const uuid = canonicalUuid(op.uuid) ?? op.uuid;
+      if (seen.has(uuid)) continue;
+      seen.add(uuid);
       out.push(op);
     }
   }

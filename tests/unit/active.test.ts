@@ -1,7 +1,7 @@
 // Unit tests of the active listing behind `kill --all`, `op wait --all` and `{"all": true}`.
 import assert from "node:assert/strict";
 import { createClient } from "../../lib/api/client.ts";
-import { listActiveUuids } from "../../lib/ops/active.ts";
+import { listActiveOperations, listActiveUuids } from "../../lib/ops/active.ts";
 
 const uuid = (i: number) => `019e3fb6-e2d8-7350-a8f9-${i.toString(16).padStart(12, "0")}`;
 
@@ -51,4 +51,13 @@ Deno.test("listActiveUuids: an operation on two pages of one status (the data sh
   };
   const shifted = createClient({ url: "http://127.0.0.1:9", auth: "jwt", token: "t", fetch });
   assert.deepEqual(await listActiveUuids(shifted), [...first, uuid(500)]);
+});
+
+Deno.test("listActiveOperations: an operation listed under two statuses in two spellings is listed once, as first listed", async () => {
+  // The same operation as `listActiveUuids` counts it: `kill --dry-run` shows what is cancelled.
+  const upper = uuid(7).toUpperCase();
+  const { client } = listing({ PENDING: [upper, uuid(2)], EXECUTING: [uuid(7), uuid(3)] });
+  const ops = await listActiveOperations(client);
+  assert.deepEqual(ops.map((op) => op.uuid), [upper, uuid(2), uuid(3)]);
+  assert.deepEqual(await listActiveUuids(client), [uuid(7), uuid(2), uuid(3)]);
 });
