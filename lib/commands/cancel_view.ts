@@ -150,12 +150,13 @@ export async function dryRun(
   let invalid = 0;
   if (listed) {
     const byUuid = new Map(listed.map((op) => [canonicalUuid(op.uuid) ?? op.uuid, op]));
-    for (const target of distinctTargets(uuids)) {
-      const op = byUuid.get(target.uuid);
-      if (target.invalid || !op) {
+    const targets = distinctTargets(uuids);
+    for (const [i, uuid] of targets.uuids.entries()) {
+      const op = byUuid.get(uuid);
+      if (targets.invalid.has(i) || !op) {
         invalid++;
-        log.error(new InvalidUuidError(target.uuid).message);
-      } else rows.push({ ...previewRow(op), uuid: target.uuid });
+        log.error(new InvalidUuidError(uuid).message);
+      } else rows.push({ ...previewRow(op), uuid });
     }
   } else {
     ({ rows, invalid } = await previewOperations(ctx.client, uuids, {

@@ -120,24 +120,66 @@ async function cancelOne(
   }
 }
 
+/** The operations a bulk command acts on, as {@link distinctTargets} gives them. */
+export interface Targets {
+  /**
+   * Canonical UUIDs, each operation once (its first spelling's position kept), and the texts
+   * that are not UUIDs, each where it stood. One array of strings: no object per operation,
+   * which 200,000 operations would feel.
+   */
+  uuids: readonly string[];
+  /** Indexes in `uuids` of the texts that are not UUIDs: reported, never sent. */
+  invalid: ReadonlySet<number>;
+}
+
 /**
- * The operations to cancel, canonical and each once (first spelling's position kept); texts
- * that are not UUIDs stay, marked, to be reported and never sent. {@link cancelOperations}
- * attempts them in this order.
+ * The operations to cancel (or preview), in the order {@link cancelOperations} attempts them.
+ * A list already canonical and distinct is returned as it is, not copied (a copy would stay
+ * alive for the whole run).
+ *
+ * @example
+ * ```ts
+ * const a = "019e3fb6-e2d8-7350-a8f9-8b2b5ebfda7f";
+ * const t = distinctTargets([a.toUpperCase(), "../x", a]);
+ * t.uuids; // [a, "../x"]
+ * t.invalid.has(1); // true
+ * ```
  */
-export function distinctTargets(uuids: readonly string[]): { uuid: string; invalid: boolean }[] {
+export function distinctTargets(uuids: readonly string[]): Targets {
+  return targetsOf(uuids, false);
+}
+
+/**
+ * {@link distinctTargets}; with `vouched` (a {@link DistinctUuids} the caller passed with
+ * `distinct: true`) the list is only searched for texts that are not UUIDs, not for repeats
+ * (no second set of 200,000 UUIDs).
+ */
+function targetsOf(uuids: readonly string[], vouched: boolean): Targets {
+  const invalid = new Set<number>();
   const seen = new Set<string>();
-  const out: { uuid: string; invalid: boolean }[] = [];
-  for (const text of uuids) {
+  let i = 0;
+  if (vouched) {
+    for (; i < uuids.length; i++) if (canonicalUuid(uuids[i]) === undefined) invalid.add(i);
+  }
+  for (; i < uuids.length; i++) {
+    const text = uuids[i];
+    if (canonicalUuid(text) !== text || seen.has(text)) break;
+    seen.add(text);
+  }
+  if (i === uuids.length) return { uuids, invalid };
+  const copy = uuids.slice(0, i);
+  for (; i < uuids.length; i++) {
+    const text = uuids[i];
     const canonical = canonicalUuid(text);
     if (canonical === undefined) {
-      out.push({ uuid: text, invalid: true });
+      invalid.add(copy.length);
+      copy.push(text);
     } else if (!seen.has(canonical)) {
       seen.add(canonical);
-      out.push({ uuid: canonical, invalid: false });
+      copy.push(canonical);
     }
   }
-  return out;
+  return { uuids: copy, invalid };
 }
 
 /**
@@ -187,38 +229,7 @@ export async function cancelOperations(
 ): Promise<CancelReport> {
   const outcomes: CancelOutcome[] = [];
   const keep = opts.keepOutcomes ?? true;
-  // The targets as one array of strings (the texts that are not UUIDs marked by index): no
-  // object per operation, which 200,000 operations would feel. A list already canonical and
-  // distinct is used as it is, not copied (the copy would stay alive for the whole run); one the
-  // caller says is distinct is not even checked for repeats (no second set of 200,000 UUIDs).
-  let targets: readonly string[] = uuids;
-  const invalid = new Set<number>();
-  const seen = new Set<string>();
-  let i = 0;
-  if (opts.distinct) {
-    for (; i < uuids.length; i++) if (canonicalUuid(uuids[i]) === undefined) invalid.add(i);
-  }
-  for (; i < uuids.length; i++) {
-    const text = uuids[i];
-    if (canonicalUuid(text) !== text || seen.has(text)) break;
-    seen.add(text);
-  }
-  if (i < uuids.length) {
-    const copy = uuids.slice(0, i);
-    for (; i < uuids.length; i++) {
-      const text = uuids[i];
-      const canonical = canonicalUuid(text);
-      if (canonical === undefined) {
-        invalid.add(copy.length);
-        copy.push(text);
-      } else if (!seen.has(canonical)) {
-        seen.add(canonical);
-        copy.push(canonical);
-      }
-    }
-    targets = copy;
-  }
-  seen.clear(); // not needed while the DELETEs run
+  const { uuids: targets, invalid } = targetsOf(uuids, opts.distinct ?? false);
   const signal = opts.signal;
   const { onOutcome, stopAfter, shouldStop } = opts;
   // Set once (an outcome asked to stop); checked in O(1) before each DELETE starts.

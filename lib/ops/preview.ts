@@ -73,10 +73,10 @@ export async function previewOperations(
   const rows: PreviewRow[] = [];
   let invalid = 0;
   await orderedPool(
-    targets,
+    targets.uuids,
     opts.concurrency ?? 8,
-    async ({ uuid, invalid }): Promise<PreviewRow | Error> => {
-      if (invalid) return new InvalidUuidError(uuid);
+    async (uuid, i): Promise<PreviewRow | Error> => {
+      if (targets.invalid.has(i)) return new InvalidUuidError(uuid);
       try {
         const op = await fetchOperation(client, uuid, { signal: opts.signal });
         return { ...previewRow(op), uuid };
