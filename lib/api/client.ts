@@ -332,22 +332,10 @@ export function createClient(opts: ClientOptions): Client {
     const started = performance.now();
     // The timeout comes from the client's shared deadline sweep (one timer per slot of
     // deadlines, not one per request); it already aborts on the client's own signal, so only a
-    // different per-request signal needs a controller of its own.
+    // different per-request signal is linked to it.
     const deadline = deadlines.start();
-    let signal = deadline.signal;
-    let unlink: (() => void) | undefined;
-    if (user && user !== opts.signal) {
-      const controller = new AbortController();
-      const abort = () => controller.abort();
-      if (user.aborted || deadline.signal.aborted) abort();
-      user.addEventListener("abort", abort, { once: true });
-      deadline.signal.addEventListener("abort", abort, { once: true });
-      unlink = () => {
-        user.removeEventListener("abort", abort);
-        deadline.signal.removeEventListener("abort", abort);
-      };
-      signal = controller.signal;
-    }
+    const linked = user === opts.signal ? undefined : linkSignals(user, deadline.signal);
+    const signal = linked?.signal ?? deadline.signal;
     try {
       if (user?.aborted) throw new Interrupted();
       // Never follow a redirect: it could take the token, or a DELETE turned GET, elsewhere.
@@ -377,7 +365,7 @@ export function createClient(opts: ClientOptions): Client {
       }
       throw new NetworkError(networkMessage(e, method, url), networkKind(e));
     } finally {
-      unlink?.();
+      linked?.dispose();
     }
   }
 
