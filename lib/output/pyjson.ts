@@ -91,19 +91,11 @@ export function floatRepr(x: number): string {
     const text = String(x);
     return Number.isInteger(x) ? `${text}.0` : text;
   }
+  // Exponent notation (the exponent is below -4 or at least 16 here): the same shortest digits,
+  // with Python's signed, at least two-digit exponent (`1e+16`, `1.5e-05`).
   const [mant, expText] = x.toExponential().split("e");
   const exp = Number(expText);
-  const digits = mant.replace("-", "").replace(".", "");
-  const sign = x < 0 ? "-" : "";
-  if (exp < -4 || exp >= 16) {
-    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    return `${sign}${m}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
-  }
-  if (exp >= 0) {
-    const int = digits.slice(0, exp + 1).padEnd(exp + 1, "0");
-    return `${sign}${int}.${digits.slice(exp + 1) || "0"}`;
-  }
-  return `${sign}0.${"0".repeat(-exp - 1)}${digits}`;
+  return `${mant}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
 }
 
 const PRINTABLE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
