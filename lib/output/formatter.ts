@@ -124,31 +124,22 @@ export function createFormatter(format: string, opts: FormatterOptions): Formatt
         }
       }
       const own = plan?.order === order ? plan.own : undefined;
-      if (fields) {
-        // Keys and untyped values side by side; rows share `order` unless a key is left out.
-        let keys = order;
-        const values: Value[] = [];
-        for (let i = 0; i < order.length; i++) {
-          const key = order[i];
-          const value = record[key];
-          if (value !== undefined && isScalar(value) && (own?.[i] || Object.hasOwn(record, key))) {
-            values.push(value as Value);
-            if (keys !== order) keys.push(key);
-          } else if (keys === order) {
-            keys = order.slice(0, i);
-          }
-        }
-        fields(keys, values);
-        return;
-      }
-      const row: Row = [];
+      // The record's scalars in column order, keys and untyped values side by side; rows share
+      // `order` unless a key is left out.
+      let shown = order;
+      const values: Value[] = [];
       for (let i = 0; i < order.length; i++) {
         const key = order[i];
         const value = record[key];
         if (value !== undefined && isScalar(value) && (own?.[i] || Object.hasOwn(record, key))) {
-          row.push([key, typed(key, value)]);
+          values.push(value as Value);
+          if (shown !== order) shown.push(key);
+        } else if (shown === order) {
+          shown = order.slice(0, i);
         }
       }
+      if (fields) return fields(shown, values);
+      const row: Row = shown.map((key, i) => [key, typed(key, values[i])]);
       sink.row(row);
     },
     flush: () => sink.flush(),
