@@ -41,8 +41,8 @@ export function readSmallFile(path: string, maxBytes: number): Uint8Array | unde
   }
   if (info.isDirectory) throw new FileReadError("is a directory");
   if (!info.isFile) throw new FileReadError("not a regular file");
-  const tooBig = new FileReadError(`larger than ${sizeText(maxBytes)}`);
-  if (info.size > maxBytes) throw tooBig;
+  const tooBig = () => new FileReadError(`larger than ${sizeText(maxBytes)}`);
+  if (info.size > maxBytes) throw tooBig();
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(path, { read: true });
@@ -58,7 +58,7 @@ export function readSmallFile(path: string, maxBytes: number): Uint8Array | unde
       if (n === null) break;
       used += n;
     }
-    if (used > maxBytes) throw tooBig;
+    if (used > maxBytes) throw tooBig();
     return buf.slice(0, used);
   } catch (e) {
     throw reason(e);
