@@ -1,6 +1,6 @@
 // Per-request timeouts without a timer and an AbortController per request: requests whose
 // deadlines fall in the same slot share one signal and one timer, which fires at the slot's end.
-import { MAX_DELAY_MS } from "./delay.ts";
+import { clampDelay } from "./delay.ts";
 
 /** One request's deadline, from a slot shared with the requests started about the same time. */
 export interface Deadline {
@@ -43,7 +43,7 @@ export class Deadlines {
 
   /** `timeoutMs` is clamped to the platform's longest timer; `stop` aborts every request. */
   constructor(timeoutMs: number, stop?: AbortSignal) {
-    this.#timeoutMs = Math.min(Math.max(timeoutMs, 0), MAX_DELAY_MS);
+    this.#timeoutMs = clampDelay(timeoutMs);
     this.#granularityMs = Math.min(Math.max(Math.floor(this.#timeoutMs / 50), 1), 250);
     this.#stop = stop;
     stop?.addEventListener("abort", () => {
@@ -64,7 +64,7 @@ export class Deadlines {
         expired: false,
         deadline: { signal: controller.signal, timedOut: () => fresh.expired },
       };
-      const wait = Math.min(Math.max(Math.ceil(key * g - performance.now()), 0), MAX_DELAY_MS);
+      const wait = clampDelay(Math.ceil(key * g - performance.now()));
       AbortSignal.timeout(wait).addEventListener("abort", (e) => {
         fresh.expired = true;
         this.#slots.delete(key);

@@ -4,6 +4,19 @@
 export const MAX_DELAY_MS = 2 ** 31 - 1;
 
 /**
+ * `ms` as a timer can hold it: within 0 and {@link MAX_DELAY_MS} (not a number: the longest).
+ *
+ * @example
+ * ```ts
+ * clampDelay(-5); // 0
+ * clampDelay(Infinity); // 2147483647
+ * ```
+ */
+export function clampDelay(ms: number): number {
+  return Math.min(Math.max(Number.isFinite(ms) ? ms : MAX_DELAY_MS, 0), MAX_DELAY_MS);
+}
+
+/**
  * Resolves after `ms` milliseconds (clamped to {@link MAX_DELAY_MS}, negative taken as 0), or
  * rejects with the signal's reason as soon as `signal` aborts. The timer is cleared either way,
  * so an aborted sleep keeps nothing alive.
@@ -19,7 +32,7 @@ export const MAX_DELAY_MS = 2 ** 31 - 1;
  */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
-  const wait = Math.min(Math.max(Number.isFinite(ms) ? ms : MAX_DELAY_MS, 0), MAX_DELAY_MS);
+  const wait = clampDelay(ms);
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       clearTimeout(timer);

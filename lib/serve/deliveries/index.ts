@@ -7,7 +7,7 @@
 // (some UUIDs failed retryably and the sender's retry re-attempts only those).
 import type { Client } from "../../api/client.ts";
 import { ApiError, NetworkError, ResponseError } from "../../api/errors.ts";
-import { delay, MAX_DELAY_MS } from "../../async/delay.ts";
+import { clampDelay, delay } from "../../async/delay.ts";
 import { log } from "../../log/log.ts";
 import { listActiveUuids } from "../../ops/active.ts";
 import { DEFAULT_CONCURRENCY } from "../../config/env.ts";
@@ -33,11 +33,6 @@ export { auditRecord, httpStatusOf, outcomeCode } from "./outcome.ts";
 export const DEFAULT_RETRY_FOR_MS = 3600_000;
 /** Default claim lease: a crashed process's deliveries can be taken over after this long. */
 export const DEFAULT_LEASE_MS = 30_000;
-
-/** A delay for `setTimeout`: within 0 and {@link MAX_DELAY_MS} (as {@link delay} clamps). */
-function clampDelay(ms: number): number {
-  return Math.min(Math.max(Number.isFinite(ms) ? ms : MAX_DELAY_MS, 0), MAX_DELAY_MS);
-}
 
 /** Options of {@link createDeliveries}. */
 export interface DeliveriesOptions {
