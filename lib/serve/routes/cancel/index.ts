@@ -67,30 +67,19 @@ export function cancelRoute(
       if (interpretation.reason) fields.reason = interpretation.reason;
       return c.json(interpretation.body, interpretation.status);
     }
-    const hash = sha256Hex(raw);
-    if (!slack) {
-      const run = await deliveries.run({
-        id: d.id,
-        hash,
-        request: interpretation.request,
-        sender: d.scheme,
-        deadlineMs: opts.deadlineMs,
-        acceptNow: false,
-      });
-      note(c, run);
-      return "refused" in run ? refused(c, run.refused) : send(c, run.rendered);
-    }
-    // Slack: always 200 with an ephemeral message within its 3 s; an unfinished delivery is
-    // retried in the background and its result POSTed to the response_url.
+    // Slack (its scheme is the only one that sets `slack`) always gets a 200 with an ephemeral
+    // message within its 3 s; an unfinished delivery is retried in the background and its result
+    // POSTed to the response_url.
     const run = await deliveries.run({
       id: d.id,
-      hash,
+      hash: sha256Hex(raw),
       request: interpretation.request,
-      sender: "slack",
-      deadlineMs: Math.min(opts.deadlineMs, SLACK_ANSWER_MS),
-      acceptNow: true,
+      sender: d.scheme,
+      deadlineMs: slack ? Math.min(opts.deadlineMs, SLACK_ANSWER_MS) : opts.deadlineMs,
+      acceptNow: slack !== undefined,
     });
     note(c, run);
+    if (!slack) return "refused" in run ? refused(c, run.refused) : send(c, run.rendered);
     if ("refused" in run) {
       // The refusal's log reason and Retry-After header stay on Slack's 200.
       refused(c, run.refused);
