@@ -24,57 +24,73 @@ Deno.test("README one-liner: flags are the binary's permissions and the URL name
   assert.equal(install.at(-1), url);
 });
 
-Deno.test("deno run <url>: --help, then kill against the emulator, from an empty DENO_DIR", async () => {
+/**
+ * What a `deno run <url>` test needs: this repository served over HTTP, an emulator, an empty
+ * DENO_DIR, a working directory with no deno.json and a CONTREE_HOME pointing at the emulator;
+ * all stopped and removed on dispose.
+ */
+async function urlRunSetup() {
   const server = serveDirectory();
   const emu = await startEmulator();
   const denoDir = Deno.makeTempDirSync({ prefix: "contree-deno-dir-" });
   const cwd = Deno.makeTempDirSync({ prefix: "contree-cwd-" });
   const home = makeHome([{ token: emu.token, url: emu.url }]);
-  try {
-    const { flags } = readmeRunLine();
-    const main = `${server.url}main.ts`;
-    const env = { DENO_DIR: denoDir, CONTREE_HOME: home, CONTREE_RETRY_DELAYS: "", COLUMNS: "80" };
-    // No deno.json between cwd and the root: --no-config aside, nothing could lend an import map.
-    for (let dir = cwd;;) {
-      for (const name of ["deno.json", "deno.jsonc", "package.json"]) {
-        assert.throws(() => Deno.statSync(`${dir}/${name}`), `${dir}/${name} exists`);
-      }
-      const parent = dir.replace(/[\\/][^\\/]*$/, "");
-      if (parent === dir || parent === "") break;
-      dir = parent;
+  return {
+    server,
+    emu,
+    denoDir,
+    cwd,
+    home,
+    async [Symbol.asyncDispose]() {
+      await server.close();
+      await emu.close();
+      for (const dir of [denoDir, cwd, home]) Deno.removeSync(dir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("deno run <url>: --help, then kill against the emulator, from an empty DENO_DIR", async () => {
+  await using setup = await urlRunSetup();
+  const { server, emu, denoDir, cwd, home } = setup;
+  const { flags } = readmeRunLine();
+  const main = `${server.url}main.ts`;
+  const env = { DENO_DIR: denoDir, CONTREE_HOME: home, CONTREE_RETRY_DELAYS: "", COLUMNS: "80" };
+  // No deno.json between cwd and the root: --no-config aside, nothing could lend an import map.
+  for (let dir = cwd;;) {
+    for (const name of ["deno.json", "deno.jsonc", "package.json"]) {
+      assert.throws(() => Deno.statSync(`${dir}/${name}`), `${dir}/${name} exists`);
     }
-
-    const help = await run(Deno.execPath(), ["run", "--quiet", ...flags, main, "--help"], {
-      env,
-      cwd,
-    });
-    assert.equal(help.code, 0, help.stderr);
-    assert.match(help.stdout, /^usage: contree /);
-    assert.match(help.stdout, /\bkill\b/);
-    assert.equal(help.stderr, "");
-    assert.ok(server.requested.includes("/main.ts"));
-    assert.ok(server.requested.includes("/lib/cli/run.ts"), "modules came from the server");
-
-    const [op] = emu.seed(1, { status: "EXECUTING" });
-    const kill = await run(Deno.execPath(), ["run", "--quiet", ...flags, main, "kill", op.uuid], {
-      env,
-      cwd,
-    });
-    assert.equal(kill.code, 0, kill.stderr);
-    assert.equal(kill.stdout, "");
-    assert.deepEqual(lines(kill.stderr), [`[INFO] Cancelled operation ${op.uuid}`]);
-    assert.deepEqual(emu.seen("DELETE").map((q) => q.path), [`/v1/operations/${op.uuid}`]);
-    assert.equal(emu.ops.get(op.uuid)!.status, "CANCELLED");
-
-    // Plain commands fetch no npm package: not the server's Hono (loaded only when --serve
-    // runs), not a logging library.
-    assert.ok(!treeContains(denoDir, "hono"), "Hono was fetched for plain commands");
-    assert.ok(!treeContains(`${denoDir}/npm`, "logtape"), "no logging library was fetched");
-  } finally {
-    await server.close();
-    await emu.close();
-    for (const dir of [denoDir, cwd, home]) Deno.removeSync(dir, { recursive: true });
+    const parent = dir.replace(/[\\/][^\\/]*$/, "");
+    if (parent === dir || parent === "") break;
+    dir = parent;
   }
+
+  const help = await run(Deno.execPath(), ["run", "--quiet", ...flags, main, "--help"], {
+    env,
+    cwd,
+  });
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^usage: contree /);
+  assert.match(help.stdout, /\bkill\b/);
+  assert.equal(help.stderr, "");
+  assert.ok(server.requested.includes("/main.ts"));
+  assert.ok(server.requested.includes("/lib/cli/run.ts"), "modules came from the server");
+
+  const [op] = emu.seed(1, { status: "EXECUTING" });
+  const kill = await run(Deno.execPath(), ["run", "--quiet", ...flags, main, "kill", op.uuid], {
+    env,
+    cwd,
+  });
+  assert.equal(kill.code, 0, kill.stderr);
+  assert.equal(kill.stdout, "");
+  assert.deepEqual(lines(kill.stderr), [`[INFO] Cancelled operation ${op.uuid}`]);
+  assert.deepEqual(emu.seen("DELETE").map((q) => q.path), [`/v1/operations/${op.uuid}`]);
+  assert.equal(emu.ops.get(op.uuid)!.status, "CANCELLED");
+
+  // Plain commands fetch no npm package: not the server's Hono (loaded only when --serve
+  // runs), not a logging library.
+  assert.ok(!treeContains(denoDir, "hono"), "Hono was fetched for plain commands");
+  assert.ok(!treeContains(`${denoDir}/npm`, "logtape"), "no logging library was fetched");
 });
 
 Deno.test("deno install -g <url> as README prints it: the installed contree runs", async () => {
@@ -108,11 +124,8 @@ Deno.test("deno install -g <url> as README prints it: the installed contree runs
 });
 
 Deno.test("deno run <url> kill --serve: the server's modules load on demand and it answers", async () => {
-  const server = serveDirectory();
-  const emu = await startEmulator();
-  const denoDir = Deno.makeTempDirSync({ prefix: "contree-deno-dir-" });
-  const cwd = Deno.makeTempDirSync({ prefix: "contree-cwd-" });
-  const home = makeHome([{ token: emu.token, url: emu.url }]);
+  await using setup = await urlRunSetup();
+  const { server, denoDir, cwd, home } = setup;
   let serve: ServeProcess | undefined;
   try {
     // Hono and ipaddr.js from this machine's cache; a dead proxy makes any registry request fail.
@@ -144,8 +157,5 @@ Deno.test("deno run <url> kill --serve: the server's modules load on demand and 
     assert.equal(code, 0, serve.stderr());
   } finally {
     await serve?.stop("SIGKILL");
-    await server.close();
-    await emu.close();
-    for (const dir of [denoDir, cwd, home]) Deno.removeSync(dir, { recursive: true });
   }
 });
