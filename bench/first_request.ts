@@ -3,12 +3,23 @@
 // measured interleaved in the same run (target: ≤ 1.3× the raw script). `ps` sends the original's
 // three concurrent page GETs; a fourth case runs it with CONTREE_CONCURRENCY=1, where it sends the
 // one GET the raw script sends. A third case shows the floor of this code base under `deno run`:
-// the raw script after loading the modules `ps` loads.
+// the raw script after loading the modules `ps` loads. A fifth is a yardstick for the work itself:
+// everything `ps` must do (read cli.ini and auth.ini, listen for Ctrl-C, the three GETs under a
+// timeout, the table in local time) written as one small file.
 //
 //   deno task bench:first [RUNS]      (default 15 runs per case)
 import { startEmulator } from "../tests/emulator/server.ts";
 import { makeHome } from "../tests/helpers.ts";
-import { CONTREE, DENO_RUN, interleaved, median, ratio, sample, say } from "./measure.ts";
+import {
+  CONTREE,
+  DENO_RUN,
+  denoCommand,
+  interleaved,
+  median,
+  ratio,
+  sample,
+  say,
+} from "./measure.ts";
 
 const RUNS = Number(Deno.args[0] ?? 15);
 
@@ -26,6 +37,38 @@ for (const r of rows) {
 Deno.stdout.writeSync(new TextEncoder().encode(out));
 `;
 
+// The work `ps` does, in one file and no more: both config files, a Ctrl-C listener, the three
+// concurrent page GETs under a timeout signal, the seven columns with local times.
+const WORK = `
+const home = Deno.env.get("CONTREE_HOME");
+try { Deno.readTextFileSync(home + "/cli.ini"); } catch { /* none: defaults */ }
+const auth = Deno.readTextFileSync(home + "/auth.ini");
+const get = (k) => new RegExp("^" + k + "\\\\s*=\\\\s*(.*)$", "m").exec(auth)?.[1];
+const stop = new AbortController();
+Deno.addSignalListener("SIGINT", () => stop.abort());
+const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(30000)]);
+const headers = { Authorization: "Bearer " + get("token"), "User-Agent": "contree-cli" };
+const page = (offset) =>
+  fetch(get("url") + "/v1/operations?status=EXECUTING&offset=" + offset + "&limit=1000",
+    { headers, signal, redirect: "manual" }).then((r) => r.json());
+const pages = [page(0), page(1000), page(2000)];
+const two = (n) => String(n).padStart(2, "0");
+const local = (t) => {
+  const d = new Date(t);
+  return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " +
+    two(d.getHours()) + ":" + two(d.getMinutes()) + ":" + two(d.getSeconds());
+};
+let out = "UUID                                  KIND      STATUS     DURATION  CREATED_AT           UPDATED_AT           ERROR\\n";
+for (const r of await pages[0]) {
+  out += r.uuid + "  " + String(r.kind).padEnd(8) + "  " + String(r.status).padEnd(9) + "  " +
+    "".padEnd(8) + "  " + local(r.created_at) + "  " + local(r.updated_at) + "  " +
+    String(r.error ?? "").padEnd(5) + "\\n";
+}
+Deno.stdout.writeSync(new TextEncoder().encode(out));
+await Promise.all(pages);
+Deno.exit(0);
+`;
+
 // The floor under deno run: the same script after loading (not running) the modules `ps` loads.
 const lib = new URL("../lib/", import.meta.url).href;
 const FLOOR = [
@@ -38,6 +81,8 @@ const raw = Deno.makeTempFileSync({ prefix: "contree-raw-", suffix: ".ts" });
 Deno.writeTextFileSync(raw, RAW);
 const floor = Deno.makeTempFileSync({ prefix: "contree-floor-", suffix: ".ts" });
 Deno.writeTextFileSync(floor, FLOOR);
+const work = Deno.makeTempFileSync({ prefix: "contree-work-", suffix: ".ts" });
+Deno.writeTextFileSync(work, WORK);
 const emu = await startEmulator({ record: false });
 emu.seed(10, { status: "EXECUTING" });
 const home = makeHome([{ token: emu.token, url: emu.url }]);
@@ -58,7 +103,17 @@ try {
       args: [...CONTREE, "ps"],
       env: { CONTREE_CONCURRENCY: "1" },
     },
-  ].map((c) => ({ name: c.name, run: () => sample(c.args, { ...env, ...c.env }) }));
+    {
+      name: "ps's work in one file (yardstick)",
+      args: [...DENO_RUN, "--allow-net", "--allow-env", "--allow-read", work],
+    },
+  ].map((c) => ({ name: c.name, args: c.args, run: () => sample(c.args, { ...env, ...c.env }) }));
+  // The yardstick counts only if it prints what `ps` prints, byte for byte.
+  const [psOut, workOut] = await Promise.all([cases[2], cases[4]].map(async (c) => {
+    const { stdout } = await denoCommand(c.args, env).output();
+    return new TextDecoder().decode(stdout);
+  }));
+  if (psOut !== workOut) throw new Error(`the yardstick's table differs from ps's:\n${workOut}`);
   const results = await interleaved(cases, RUNS);
   const base = median(results.get(cases[0].name)!.map((s) => s.ms));
   say(`first request, median of ${RUNS} interleaved runs (Deno ${Deno.version.deno})`);
@@ -77,4 +132,5 @@ try {
   Deno.removeSync(home, { recursive: true });
   Deno.removeSync(raw);
   Deno.removeSync(floor);
+  Deno.removeSync(work);
 }
