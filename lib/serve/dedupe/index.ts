@@ -3,6 +3,7 @@
 // in SQLite (`--state FILE`, node:sqlite) to survive a restart and to share between replicas.
 import { DatabaseSync } from "node:sqlite";
 import type { DeliveryRecord } from "./record.ts";
+import { SCHEMA, STATEMENTS } from "./sql.ts";
 
 export type { DeliveryRecord, DeliveryState, Rendered, UuidCode } from "./record.ts";
 export { isComplete, renderRecord, RETRY_AFTER_SECONDS, shortError } from "./record.ts";
@@ -237,9 +238,8 @@ export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStor
   const db = new DatabaseSync(path);
   try {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    const tables = (db.prepare(
-      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-    ).all() as { name: string }[]).map((t) => String(t.name));
+    const tables = (db.prepare(STATEMENTS.tables).all() as { name: string }[])
+      .map((t) => String(t.name));
     const foreign = tables.filter((t) => !OWN_TABLES.has(t));
     if (foreign.length) {
       throw new StateFileError(
@@ -250,49 +250,21 @@ export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStor
     // No fsync (it would block the event loop): a process crash loses nothing, a power loss may
     // forget the last deliveries, which then run again (cancelling is idempotent).
     db.exec("PRAGMA synchronous = OFF");
-    db.exec(`CREATE TABLE IF NOT EXISTS webhook_deliveries (
-      id TEXT PRIMARY KEY,
-      state TEXT NOT NULL,
-      owner TEXT NOT NULL,
-      lease_until INTEGER NOT NULL,
-      created_at INTEGER NOT NULL,
-      updated_at INTEGER NOT NULL,
-      bytes INTEGER NOT NULL,
-      data TEXT NOT NULL
-    )`);
-    db.exec(
-      "CREATE INDEX IF NOT EXISTS webhook_deliveries_state ON webhook_deliveries (state, updated_at)",
-    );
+    for (const ddl of SCHEMA) db.exec(ddl);
   } catch (e) {
     db.close();
     if (isBusy(e)) throw new StateFileError("the file is locked by another process");
     throw e;
   }
-  const select = db.prepare(
-    "SELECT owner, lease_until, data FROM webhook_deliveries WHERE id = ?",
-  );
-  const claimStmt = db.prepare(`INSERT INTO webhook_deliveries
-      (id, state, owner, lease_until, created_at, updated_at, bytes, data)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
-    WHERE webhook_deliveries.state <> 'final'
-      AND (webhook_deliveries.owner = excluded.owner OR webhook_deliveries.lease_until < ?)`);
-  const update = db.prepare(`UPDATE webhook_deliveries
-    SET state = ?, lease_until = ?, updated_at = ?, bytes = ?, data = ?
-    WHERE id = ? AND owner = ?`);
-  const takeOverStmt = db.prepare(`UPDATE webhook_deliveries SET owner = ?, lease_until = ?
-    WHERE id = ? AND state = 'retrying' AND (owner = ? OR lease_until < ?)`);
-  const renewStmt = db.prepare(
-    "UPDATE webhook_deliveries SET lease_until = ? WHERE id = ? AND owner = ?",
-  );
-  const resumableStmt = db.prepare(`SELECT id FROM webhook_deliveries
-    WHERE state = 'retrying' AND lease_until < ? ORDER BY updated_at LIMIT ?`);
-  const totals = db.prepare(
-    "SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM webhook_deliveries",
-  );
-  const purgeOld = db.prepare("DELETE FROM webhook_deliveries WHERE updated_at < ?");
-  const purgeOldest = db.prepare(`DELETE FROM webhook_deliveries WHERE id IN (
-    SELECT id FROM webhook_deliveries WHERE state = 'final' ORDER BY updated_at LIMIT ?)`);
+  const select = db.prepare(STATEMENTS.select);
+  const claimStmt = db.prepare(STATEMENTS.claim);
+  const update = db.prepare(STATEMENTS.update);
+  const takeOverStmt = db.prepare(STATEMENTS.takeOver);
+  const renewStmt = db.prepare(STATEMENTS.renew);
+  const resumableStmt = db.prepare(STATEMENTS.resumable);
+  const totals = db.prepare(STATEMENTS.totals);
+  const purgeOld = db.prepare(STATEMENTS.purgeOld);
+  const purgeOldest = db.prepare(STATEMENTS.purgeOldest);
 
   /** Writes that met a locked file, retried later in order. */
   const queued = new Map<string, DeliveryRecord>();
