@@ -3,7 +3,7 @@
 // in SQLite (`--state FILE`, node:sqlite) to survive a restart and to share between replicas.
 import { DatabaseSync } from "node:sqlite";
 import type { DeliveryRecord } from "./record.ts";
-import { SCHEMA, STATEMENTS } from "./sql.ts";
+import { FILL_TOTALS, SCHEMA, STATEMENTS } from "./sql.ts";
 
 export type { DeliveryRecord, DeliveryState, Rendered, UuidCode } from "./record.ts";
 export { isComplete, renderRecord, RETRY_AFTER_SECONDS, shortError } from "./record.ts";
@@ -191,7 +191,12 @@ export function memoryStore(opts: StoreOptions = {}): DeliveryStore {
 }
 
 /** Tables a state file may hold: ours, and the one of earlier versions (left alone). */
-const OWN_TABLES = new Set(["webhook_deliveries", "deliveries"]);
+const OWN_TABLES = new Set(["webhook_deliveries", "webhook_totals", "deliveries"]);
+
+/** Most records one commit deletes to keep the bounds (the rest goes with the next commits). */
+const TRIM_PER_BATCH = 1000;
+/** Most records one step of the pruning at open (and hourly) deletes. */
+const TRIM_AT_OPEN = 10_000;
 
 /** A `--state` file that must not be used: a one-line reason for the user. */
 export class StateFileError extends Error {
@@ -219,7 +224,10 @@ function busyGuard<T>(f: () => T): T {
  * process's claim expires with its lease. WAL mode and a short busy timeout: a locked file never
  * blocks the event loop for long, and a write that cannot be made now is queued and retried.
  * Final records older than the retention, or beyond the count and byte bounds (oldest first),
- * are deleted. Throws {@link StateFileError} when the file holds other tables.
+ * are deleted: the bounds are checked at every commit, against a count and byte total that
+ * triggers keep in the file, and deletions go through indexes, so keeping them costs in
+ * proportion to the writes, never to the size of the file. Throws {@link StateFileError} when
+ * the file holds other tables.
  *
  * @example
  * ```ts
@@ -250,7 +258,16 @@ export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStor
     // No fsync (it would block the event loop): a process crash loses nothing, a power loss may
     // forget the last deliveries, which then run again (cancelling is idempotent).
     db.exec("PRAGMA synchronous = OFF");
-    for (const ddl of SCHEMA) db.exec(ddl);
+    // One transaction: no other process writes between the triggers and the totals they keep.
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      for (const ddl of SCHEMA) db.exec(ddl);
+      if (!db.prepare(STATEMENTS.hasTotals).get()) db.exec(FILL_TOTALS);
+      db.exec("COMMIT");
+    } catch (e) {
+      db.exec("ROLLBACK");
+      throw e;
+    }
   } catch (e) {
     db.close();
     if (isBusy(e)) throw new StateFileError("the file is locked by another process");
@@ -278,7 +295,6 @@ export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStor
   let batchScheduled = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let retryWait = 100;
-  let estimate = 0;
   let open = true;
 
   function readTotals(): { n: number; b: number } {
@@ -286,26 +302,29 @@ export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStor
     return { n: Number(row.n), b: Number(row.b) };
   }
 
+  /**
+   * Deletes up to `limit` of the oldest final records while the file holds more than either
+   * bound; returns whether it is still over. Reading the totals is one row, and each deletion
+   * goes through an index, so a call costs in proportion to what it deletes.
+   */
+  function trim(limit: number): boolean {
+    const t = readTotals();
+    if (t.n <= maxEntries && t.b <= maxBytes) return false;
+    const byCount = t.n - maxEntries;
+    const byBytes = Math.ceil((t.b - maxBytes) / Math.max(t.b / Math.max(t.n, 1), 1));
+    const wanted = Math.min(Math.max(byCount, byBytes, 1), limit);
+    return Number(purgeOldest.run(wanted).changes) === wanted;
+  }
+
+  /** Deletes what is past the retention, then trims until within both bounds. */
   function prune() {
     purgeOld.run(now() - retention);
-    let t = readTotals();
-    // Delete the oldest final records in batches until within both bounds.
-    for (let i = 0; i < 1000 && (t.n > maxEntries || t.b > maxBytes); i++) {
-      const over = Math.max(t.n - maxEntries, 0);
-      const batch = Math.max(over, Math.ceil((t.b - maxBytes) / Math.max(t.b / t.n, 1)), 1);
-      if (Number(purgeOldest.run(batch).changes) === 0) break;
-      t = readTotals();
-    }
-    estimate = t.b;
+    for (let i = 0; i < 1000 && trim(TRIM_AT_OPEN); i++);
   }
 
   function write(r: DeliveryRecord): void {
     const text = encode(r);
     update.run(r.state, r.leaseUntil, r.updatedAt, text.length, text, r.id, r.owner);
-    estimate += text.length;
-    if (estimate > maxBytes || r.state === "final") {
-      if (estimate > maxBytes) prune();
-    }
   }
 
   function scheduleRetry() {
@@ -360,6 +379,9 @@ export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStor
         db.exec("BEGIN IMMEDIATE");
         try {
           for (const r of records) write(r);
+          // This turn's claims and saves grew the file by about as many records as are deleted
+          // here: the bounds hold at every commit for work in proportion to the writes.
+          trim(TRIM_PER_BATCH);
           db.exec("COMMIT");
           return;
         } catch (e) {
@@ -416,7 +438,6 @@ export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStor
       const record = read(fresh.id);
       if (!record) throw new StoreBusyError("the record vanished while it was claimed");
       if (changes === 0) return { claimed: false, record };
-      estimate += text.length;
       return { claimed: true, record };
     },
     save(r) {

@@ -1,12 +1,15 @@
 // A delivery's record: what the server knows about one webhook delivery id, per UUID, and the
 // answer it renders from that (so a replay gets the same bytes as the first answer).
 
+/** Every {@link DeliveryState}, in the order a delivery usually goes through them. */
+export const DELIVERY_STATES = ["running", "retrying", "open", "final"] as const;
+
 /**
  * Where a delivery stands. `running`: an attempt is under way. `retrying`: answered `202` (or cut
  * short by a shutdown), so the server retries it in the background. `open`: answered `503`; the
  * sender's retry re-attempts it. `final`: every UUID reached a final outcome (or retries gave up).
  */
-export type DeliveryState = "running" | "retrying" | "open" | "final";
+export type DeliveryState = typeof DELIVERY_STATES[number];
 
 /**
  * One character per UUID: `c` cancelled, `n` not_found, `a` already_finished, `f` failed for good
