@@ -5,11 +5,13 @@
 // one GET the raw script sends. A third case shows the floor of this code base under `deno run`:
 // the raw script after loading the modules `ps` loads. A fifth is a yardstick for the work itself:
 // everything `ps` must do (read cli.ini and auth.ini, listen for Ctrl-C, the three GETs under a
-// timeout, the table in local time) written as one small file.
+// timeout, the table in local time) written as one small file. A sixth runs `ps` from this same
+// code turned into JavaScript by `deno transpile` (no source maps): what is left when Deno loads
+// no TypeScript, as in a compiled binary.
 //
 //   deno task bench:first [RUNS]      (default 15 runs per case)
 import { startEmulator } from "../tests/emulator/server.ts";
-import { makeHome } from "../tests/helpers.ts";
+import { makeHome, PERMISSIONS } from "../tests/helpers.ts";
 import {
   CONTREE,
   DENO_RUN,
@@ -83,6 +85,58 @@ const floor = Deno.makeTempFileSync({ prefix: "contree-floor-", suffix: ".ts" })
 Deno.writeTextFileSync(floor, FLOOR);
 const work = Deno.makeTempFileSync({ prefix: "contree-work-", suffix: ".ts" });
 Deno.writeTextFileSync(work, WORK);
+const js = transpiled();
+
+/**
+ * main.ts and lib/ as JavaScript in a temporary directory (`deno transpile` keeps the `.ts` of
+ * relative specifiers; they are renamed to `.js` here). Returns the directory.
+ */
+function transpiled(): string {
+  const root = new URL("..", import.meta.url).pathname;
+  const dir = Deno.makeTempDirSync({ prefix: "contree-js-" });
+  const sources = ["main.ts"];
+  const walk = (rel: string) => {
+    for (const e of Deno.readDirSync(root + rel)) {
+      const path = `${rel}/${e.name}`;
+      if (e.isDirectory) walk(path);
+      else if (e.name.endsWith(".ts") && !e.name.endsWith(".test.ts")) sources.push(path);
+    }
+  };
+  walk("lib");
+  const out = new Deno.Command(Deno.execPath(), {
+    args: [
+      "transpile",
+      "--quiet",
+      "--no-check",
+      "--source-map",
+      "none",
+      "--outdir",
+      dir,
+      ...sources,
+    ],
+    cwd: root,
+    stdout: "null",
+    stderr: "piped",
+  }).outputSync();
+  if (!out.success) throw new Error(`deno transpile: ${new TextDecoder().decode(out.stderr)}`);
+  const rename = (rel: string) => {
+    for (const e of Deno.readDirSync(dir + rel)) {
+      const path = `${dir}${rel}/${e.name}`;
+      if (e.isDirectory) rename(`${rel}/${e.name}`);
+      else {
+        Deno.writeTextFileSync(
+          path,
+          Deno.readTextFileSync(path).replace(
+            /((?:from|import)\s*\(?\s*")(\.{1,2}\/[^"]+)\.ts"/g,
+            '$1$2.js"',
+          ),
+        );
+      }
+    }
+  };
+  rename("");
+  return dir;
+}
 const emu = await startEmulator({ record: false });
 emu.seed(10, { status: "EXECUTING" });
 const home = makeHome([{ token: emu.token, url: emu.url }]);
@@ -107,13 +161,19 @@ try {
       name: "ps's work in one file (yardstick)",
       args: [...DENO_RUN, "--allow-net", "--allow-env", "--allow-read", work],
     },
+    {
+      name: "ps from the code as JavaScript",
+      args: [...DENO_RUN, ...PERMISSIONS, `${js}/main.js`, "ps"],
+    },
   ].map((c) => ({ name: c.name, args: c.args, run: () => sample(c.args, { ...env, ...c.env }) }));
-  // The yardstick counts only if it prints what `ps` prints, byte for byte.
-  const [psOut, workOut] = await Promise.all([cases[2], cases[4]].map(async (c) => {
+  // The yardstick and the JavaScript count only if they print what `ps` prints, byte for byte.
+  const [psOut, ...others] = await Promise.all([cases[2], cases[4], cases[5]].map(async (c) => {
     const { stdout } = await denoCommand(c.args, env).output();
     return new TextDecoder().decode(stdout);
   }));
-  if (psOut !== workOut) throw new Error(`the yardstick's table differs from ps's:\n${workOut}`);
+  for (const [i, out] of others.entries()) {
+    if (out !== psOut) throw new Error(`${cases[4 + i].name} prints another table:\n${out}`);
+  }
   const results = await interleaved(cases, RUNS);
   const base = median(results.get(cases[0].name)!.map((s) => s.ms));
   say(`first request, median of ${RUNS} interleaved runs (Deno ${Deno.version.deno})`);
@@ -133,4 +193,5 @@ try {
   Deno.removeSync(raw);
   Deno.removeSync(floor);
   Deno.removeSync(work);
+  Deno.removeSync(js, { recursive: true });
 }
