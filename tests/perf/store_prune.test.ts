@@ -160,3 +160,18 @@ Deno.test(
     }
   }),
 );
+
+Deno.test("memory store: past the count bound with unfinished records, finals go oldest first", () => {
+  const store = memoryStore({ maxEntries: 10 });
+  for (let i = 0; i < 20; i++) store.claim(fresh(`open_${i}`), Date.now());
+  for (let i = 0; i < 5; i++) deliver(store, `done_${i}`);
+  // Unfinished records are never evicted; each final one is the only one left to go.
+  assert.equal(store.size(), 20);
+  assert.equal(store.get("open_0")?.state, "running");
+  assert.equal(store.get("done_3"), undefined);
+  // One finished now: it is kept while the store is over its bound only if nothing older is final.
+  const { record } = store.claim(fresh("open_19"), Date.now());
+  store.save({ ...record, state: "final", codes: "c" });
+  assert.equal(store.size(), 19, "the newly final record goes, as the oldest final one");
+  assert.equal(store.resumable(Number.MAX_SAFE_INTEGER).length, 0, "none retrying");
+});

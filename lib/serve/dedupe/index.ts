@@ -105,30 +105,45 @@ export function memoryStore(opts: StoreOptions = {}): DeliveryStore {
   const maxEntries = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const now = opts.now ?? Date.now;
-  const entries = new Map<string, { text: string; final: boolean; at: number }>();
+  // Final records (the ones evicted for the bounds) and unfinished ones apart, each least recently
+  // written first: eviction never walks past unfinished records, however many an outage leaves.
+  const finals = new Map<string, { text: string; at: number }>();
+  const live = new Map<string, { text: string; at: number }>();
   let total = 0;
   function drop(id: string) {
-    const e = entries.get(id);
+    const map = finals.has(id) ? finals : live;
+    const e = map.get(id);
     if (!e) return;
     total -= e.text.length;
-    entries.delete(id);
+    map.delete(id);
+  }
+  /** Drops the front of `map` while it is older than `cutoff`. */
+  function expire(map: Map<string, { text: string; at: number }>, cutoff: number) {
+    for (const [id, e] of map) {
+      if (e.at >= cutoff) break;
+      total -= e.text.length;
+      map.delete(id);
+    }
   }
   function prune() {
     const cutoff = now() - retention;
-    for (const [id, e] of entries) {
-      if (entries.size <= maxEntries && total <= maxBytes && e.at >= cutoff) break;
-      if (e.final || e.at < cutoff) drop(id);
+    expire(live, cutoff);
+    expire(finals, cutoff);
+    for (const [id, e] of finals) {
+      if (finals.size + live.size <= maxEntries && total <= maxBytes) break;
+      total -= e.text.length;
+      finals.delete(id);
     }
   }
   function put(r: DeliveryRecord) {
     drop(r.id);
     const text = encode(r);
-    entries.set(r.id, { text, final: r.state === "final", at: now() });
+    (r.state === "final" ? finals : live).set(r.id, { text, at: now() });
     total += text.length;
     prune();
   }
   function read(id: string): DeliveryRecord | undefined {
-    const e = entries.get(id);
+    const e = finals.get(id) ?? live.get(id);
     if (!e || e.at < now() - retention) return undefined;
     return JSON.parse(e.text);
   }
@@ -170,9 +185,8 @@ export function memoryStore(opts: StoreOptions = {}): DeliveryStore {
     },
     resumable(t, limit = 100) {
       const out: string[] = [];
-      for (const [id, e] of entries) {
+      for (const [id, e] of live) {
         if (out.length >= limit) break;
-        if (e.final) continue;
         const r = JSON.parse(e.text) as DeliveryRecord;
         if (r.state === "retrying" && r.leaseUntil < t) out.push(id);
       }
@@ -181,10 +195,11 @@ export function memoryStore(opts: StoreOptions = {}): DeliveryStore {
     flush: () => 0,
     pendingWrites: () => 0,
     writable: () => true,
-    size: () => entries.size,
+    size: () => finals.size + live.size,
     bytes: () => total,
     close() {
-      entries.clear();
+      finals.clear();
+      live.clear();
       total = 0;
     },
   };
