@@ -318,9 +318,10 @@ export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStor
   }
 
   /**
-   * Deletes up to `limit` of the oldest final records while the file holds more than either
-   * bound; returns whether it is still over. Reading the totals is one row, and each deletion
-   * goes through an index, so a call costs in proportion to what it deletes.
+   * When the file holds more than either bound, deletes the oldest final records that put it
+   * over, at most `limit`; returns whether it deleted all it wanted (then another call may find
+   * more). Reading the totals is one row and each deletion goes through an index, so a call
+   * costs in proportion to what it deletes.
    */
   function trim(limit: number): boolean {
     const t = readTotals();
@@ -334,7 +335,9 @@ export function sqliteStore(path: string, opts: StoreOptions = {}): DeliveryStor
   /** Deletes what is past the retention, then trims until within both bounds. */
   function prune() {
     purgeOld.run(now() - retention);
-    for (let i = 0; i < 1000 && trim(TRIM_AT_OPEN); i++);
+    for (let step = 0; step < 1000 && trim(TRIM_AT_OPEN); step++) {
+      // A step that deleted all it wanted may have left more over a bound: look again.
+    }
   }
 
   function write(r: DeliveryRecord): void {
