@@ -8,6 +8,7 @@ import { DatabaseSync } from "node:sqlite";
 import { type DeliveryStore, memoryStore, sqliteStore } from "../../lib/serve/dedupe/index.ts";
 import { deliveryRecord } from "../../lib/serve/dedupe/fixtures.ts";
 import { SCHEMA, STATEMENTS } from "../../lib/serve/dedupe/sql.ts";
+import { tempDir } from "../helpers.ts";
 
 /** A fresh running delivery `id`, made now and leased for a minute. */
 const fresh = (id: string) => deliveryRecord(id, {}, { now: Date.now(), leaseMs: 60_000 });
@@ -31,21 +32,11 @@ function counted(path: string): { n: number; b: number } {
   }
 }
 
-function withDir(f: (dir: string) => void | Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = Deno.makeTempDirSync({ prefix: "contree-store-prune-" });
-    try {
-      await f(dir);
-    } finally {
-      Deno.removeSync(dir, { recursive: true });
-    }
-  };
-}
-
 Deno.test(
   "sqlite store: the count bound holds as deliveries arrive, not only past the byte bound",
-  withDir(async (dir) => {
-    const path = `${dir}/state.db`;
+  async () => {
+    using dir = tempDir("contree-store-prune-");
+    const path = `${dir.path}/state.db`;
     const store = sqliteStore(path, { maxEntries: 50 });
     try {
       for (let i = 0; i < 300; i++) {
@@ -58,7 +49,7 @@ Deno.test(
     } finally {
       store.close();
     }
-  }),
+  },
 );
 
 Deno.test("memory store: the count bound holds as deliveries arrive", () => {
@@ -88,8 +79,9 @@ Deno.test("state file: no statement of the store reads the whole table", () => {
 
 Deno.test(
   "sqlite store: size and bytes stay exact with two processes writing one file",
-  withDir(async (dir) => {
-    const path = `${dir}/state.db`;
+  async () => {
+    using dir = tempDir("contree-store-prune-");
+    const path = `${dir.path}/state.db`;
     const a = sqliteStore(path);
     const b = sqliteStore(path);
     try {
@@ -108,13 +100,14 @@ Deno.test(
       a.close();
       b.close();
     }
-  }),
+  },
 );
 
 Deno.test(
   "sqlite store: a state file written before the running totals opens with the right ones",
-  withDir((dir) => {
-    const path = `${dir}/state.db`;
+  () => {
+    using dir = tempDir("contree-store-prune-");
+    const path = `${dir.path}/state.db`;
     // The layout of earlier versions: the table and its index, nothing else.
     const old = new DatabaseSync(path);
     old.exec(`CREATE TABLE webhook_deliveries (
@@ -138,13 +131,14 @@ Deno.test(
     } finally {
       store.close();
     }
-  }),
+  },
 );
 
 Deno.test(
   "sqlite store: past the retention, records of every state are deleted when the file opens",
-  withDir((dir) => {
-    const path = `${dir}/state.db`;
+  () => {
+    using dir = tempDir("contree-store-prune-");
+    const path = `${dir.path}/state.db`;
     let t = 1000;
     const first = sqliteStore(path, { now: () => t, retentionMs: 5000 });
     const states = ["running", "retrying", "open", "final"] as const;
@@ -158,7 +152,7 @@ Deno.test(
     } finally {
       later.close();
     }
-  }),
+  },
 );
 
 Deno.test("memory store: past the count bound with unfinished records, finals go oldest first", () => {
