@@ -119,22 +119,17 @@ function transpiled(): string {
     stderr: "piped",
   }).outputSync();
   if (!out.success) throw new Error(`deno transpile: ${new TextDecoder().decode(out.stderr)}`);
-  const rename = (rel: string) => {
-    for (const e of Deno.readDirSync(dir + rel)) {
-      const path = `${dir}${rel}/${e.name}`;
-      if (e.isDirectory) rename(`${rel}/${e.name}`);
-      else {
-        Deno.writeTextFileSync(
-          path,
-          Deno.readTextFileSync(path).replace(
-            /((?:from|import)\s*\(?\s*")(\.{1,2}\/[^"]+)\.ts"/g,
-            '$1$2.js"',
-          ),
-        );
-      }
-    }
-  };
-  rename("");
+  // Each source's output has its path with `.js`: point its relative imports at those.
+  for (const source of sources) {
+    const path = `${dir}/${source.replace(/\.ts$/, ".js")}`;
+    Deno.writeTextFileSync(
+      path,
+      Deno.readTextFileSync(path).replace(
+        /((?:from|import)\s*\(?\s*")(\.{1,2}\/[^"]+)\.ts"/g,
+        '$1$2.js"',
+      ),
+    );
+  }
   return dir;
 }
 const emu = await startEmulator({ record: false });
