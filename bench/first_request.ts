@@ -7,7 +7,9 @@
 // everything `ps` must do (read cli.ini and auth.ini, listen for Ctrl-C, the three GETs under a
 // timeout, the table in local time) written as one small file. A sixth runs `ps` from this same
 // code turned into JavaScript by `deno transpile` (no source maps): what is left when Deno loads
-// no TypeScript, as in a compiled binary.
+// no TypeScript, as in a compiled binary. A seventh runs it bundled by `deno bundle
+// --code-splitting`: one JavaScript chunk per command, no comments, the fewest modules this code
+// could be loaded as.
 //
 //   deno task bench:first [RUNS]      (default 15 runs per case)
 import { startEmulator } from "../tests/emulator/server.ts";
@@ -86,6 +88,7 @@ Deno.writeTextFileSync(floor, FLOOR);
 const work = Deno.makeTempFileSync({ prefix: "contree-work-", suffix: ".ts" });
 Deno.writeTextFileSync(work, WORK);
 const js = transpiled();
+const bundle = bundled();
 
 /**
  * main.ts and lib/ as JavaScript in a temporary directory (`deno transpile` keeps the `.ts` of
@@ -132,6 +135,32 @@ function transpiled(): string {
   }
   return dir;
 }
+/**
+ * main.ts bundled by `deno bundle --code-splitting` into a temporary directory: the code each
+ * command loads as a few JavaScript chunks. Returns the directory.
+ */
+function bundled(): string {
+  const dir = Deno.makeTempDirSync({ prefix: "contree-bundle-" });
+  const out = new Deno.Command(Deno.execPath(), {
+    args: [
+      "bundle",
+      "--quiet",
+      "--code-splitting",
+      "--platform",
+      "deno",
+      "--packages",
+      "external",
+      "--outdir",
+      dir,
+      new URL("../main.ts", import.meta.url).pathname,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).outputSync();
+  if (!out.success) throw new Error(`deno bundle: ${new TextDecoder().decode(out.stderr)}`);
+  return dir;
+}
+
 const emu = await startEmulator({ record: false });
 emu.seed(10, { status: "EXECUTING" });
 const home = makeHome([{ token: emu.token, url: emu.url }]);
@@ -160,14 +189,20 @@ try {
       name: "ps from the code as JavaScript",
       args: [...DENO_RUN, ...PERMISSIONS, `${js}/main.js`, "ps"],
     },
+    {
+      name: "ps from the code bundled",
+      args: [...DENO_RUN, ...PERMISSIONS, `${bundle}/main.js`, "ps"],
+    },
   ].map((c) => ({ name: c.name, args: c.args, run: () => sample(c.args, { ...env, ...c.env }) }));
-  // The yardstick and the JavaScript count only if they print what `ps` prints, byte for byte.
-  const [psOut, ...others] = await Promise.all([cases[2], cases[4], cases[5]].map(async (c) => {
+  // The yardstick, the JavaScript and the bundle count only if they print what `ps` prints, byte
+  // for byte.
+  const checked = [cases[2], ...cases.slice(4)];
+  const [psOut, ...others] = await Promise.all(checked.map(async (c) => {
     const { stdout } = await denoCommand(c.args, env).output();
     return new TextDecoder().decode(stdout);
   }));
   for (const [i, out] of others.entries()) {
-    if (out !== psOut) throw new Error(`${cases[4 + i].name} prints another table:\n${out}`);
+    if (out !== psOut) throw new Error(`${checked[1 + i].name} prints another table:\n${out}`);
   }
   const results = await interleaved(cases, RUNS);
   const base = median(results.get(cases[0].name)!.map((s) => s.ms));
@@ -189,4 +224,5 @@ try {
   Deno.removeSync(floor);
   Deno.removeSync(work);
   Deno.removeSync(js, { recursive: true });
+  Deno.removeSync(bundle, { recursive: true });
 }
