@@ -107,8 +107,9 @@ export function memoryStore(opts: StoreOptions = {}): DeliveryStore {
   const now = opts.now ?? Date.now;
   // Final records (the ones evicted for the bounds) and unfinished ones apart, each least recently
   // written first: eviction never walks past unfinished records, however many an outage leaves.
-  const finals = new Map<string, { text: string; at: number }>();
-  const live = new Map<string, { text: string; at: number }>();
+  type Entry = { text: string; at: number };
+  const finals = new Map<string, Entry>();
+  const live = new Map<string, Entry>();
   let total = 0;
   function drop(id: string) {
     const map = finals.has(id) ? finals : live;
@@ -117,23 +118,20 @@ export function memoryStore(opts: StoreOptions = {}): DeliveryStore {
     total -= e.text.length;
     map.delete(id);
   }
-  /** Drops the front of `map` while it is older than `cutoff`. */
-  function expire(map: Map<string, { text: string; at: number }>, cutoff: number) {
+  /** Drops the front of `map` (least recently written first) until `enough` holds. */
+  function dropOldest(map: Map<string, Entry>, enough: (e: Entry) => boolean) {
     for (const [id, e] of map) {
-      if (e.at >= cutoff) break;
+      if (enough(e)) break;
       total -= e.text.length;
       map.delete(id);
     }
   }
   function prune() {
     const cutoff = now() - retention;
-    expire(live, cutoff);
-    expire(finals, cutoff);
-    for (const [id, e] of finals) {
-      if (finals.size + live.size <= maxEntries && total <= maxBytes) break;
-      total -= e.text.length;
-      finals.delete(id);
-    }
+    const recent = (e: Entry) => e.at >= cutoff;
+    dropOldest(live, recent);
+    dropOldest(finals, recent);
+    dropOldest(finals, () => finals.size + live.size <= maxEntries && total <= maxBytes);
   }
   function put(r: DeliveryRecord) {
     drop(r.id);
