@@ -16,7 +16,7 @@
 import { parseArgs } from "node:util";
 import { type Emulator, startEmulator } from "../tests/emulator/server.ts";
 import { MAIN, makeHome, PERMISSIONS, V8_FLAGS } from "../tests/helpers.ts";
-import { benchArgs, median, ratio, type Sample, sample, say } from "./measure.ts";
+import { benchArgs, interleaved, median, ratio, type Sample, sample, say } from "./measure.ts";
 
 const { values } = parseArgs({
   args: benchArgs(),
@@ -90,26 +90,23 @@ async function scenario(emu: Emulator, n: number, label: string, target?: number
     if (left) throw new Error(`${who} left ${left} operations active: ${s.stderr}`);
     return s;
   };
-  const cases: Record<string, () => Promise<Sample>> = {
-    raw: () => sample(rawArgs(""), env),
-    contree: () => sample(contreeArgs(""), env),
-  };
-  if (flags) cases.flagged = () => sample(contreeArgs(flags), env);
+  /** A case: the emulator re-seeded, one run, every operation checked cancelled. */
+  const run = (name: string, args: string[]) => ({
+    name,
+    run: async () => {
+      reset();
+      return check(await sample(args, env), name);
+    },
+  });
+  const cases = [run("raw", rawArgs("")), run("contree", contreeArgs(""))];
+  if (flags) cases.push(run("flagged", contreeArgs(flags)));
   try {
-    const times: Record<string, number[]> = { raw: [], contree: [], flagged: [] };
-    const order = Object.entries(cases);
-    for (let i = 0; i <= runs; i++) {
-      // Each round starts with the next case, so that no case always runs right after another
-      // (the emulator's own garbage collection would otherwise land on one case more than others).
-      for (let k = 0; k < order.length; k++) {
-        const [who, run] = order[(i + k) % order.length];
-        reset();
-        const s = check(await run(), who);
-        if (i > 0) times[who].push(s.ms); // the first round warms caches
-      }
-    }
-    const base = median(times.raw);
-    const ours = median(times.contree);
+    // A warm-up each, then rounds each starting with the next case, so that the emulator's own
+    // garbage collection lands on no case more than others.
+    const results = await interleaved(cases, runs);
+    const ms = (name: string) => median(results.get(name)!.map((s) => s.ms));
+    const base = ms("raw");
+    const ours = ms("contree");
     say(label);
     say(`  raw fetch client (baseline)  ${base.toFixed(0).padStart(7)} ms  1.00×`);
     say(
@@ -118,7 +115,7 @@ async function scenario(emu: Emulator, n: number, label: string, target?: number
       }`,
     );
     if (flags) {
-      const flagged = median(times.flagged);
+      const flagged = ms("flagged");
       say(
         `  contree kill --all, ${flagName(flags)} ${flagged.toFixed(0).padStart(4)} ms  ${
           ratio(flagged, base, target)
@@ -183,7 +180,7 @@ async function memory(emu: Emulator, n: number, limitMiB: number, v8: string) {
 }
 
 try {
-  say(`kill --all, median of ${runs} alternating runs after a warm-up (Deno ${Deno.version.deno})`);
+  say(`kill --all, median of ${runs} interleaved runs after a warm-up (Deno ${Deno.version.deno})`);
   if (!values["memory-only"]) {
     const slow = await startEmulator({ latencyMs: 5, record: false });
     try {
