@@ -81,47 +81,43 @@ const FLOOR = [
   "commands/list.ts",
 ].map((m) => `await import(${JSON.stringify(lib + m)});`).join("\n") + RAW;
 
-const raw = Deno.makeTempFileSync({ prefix: "contree-raw-", suffix: ".ts" });
-Deno.writeTextFileSync(raw, RAW);
-const floor = Deno.makeTempFileSync({ prefix: "contree-floor-", suffix: ".ts" });
-Deno.writeTextFileSync(floor, FLOOR);
-const work = Deno.makeTempFileSync({ prefix: "contree-work-", suffix: ".ts" });
-Deno.writeTextFileSync(work, WORK);
-const js = transpiled();
-const bundle = bundled();
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/** Runs `deno args…` in the repository root to its end; a failure throws with its stderr. */
+function denoSync(args: string[]): void {
+  const out = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "piped",
+  }).outputSync();
+  if (!out.success) throw new Error(`deno ${args[0]}: ${new TextDecoder().decode(out.stderr)}`);
+}
 
 /**
- * main.ts and lib/ as JavaScript in a temporary directory (`deno transpile` keeps the `.ts` of
- * relative specifiers; they are renamed to `.js` here). Returns the directory.
+ * main.ts and lib/ as JavaScript in `dir` (`deno transpile` keeps the `.ts` of relative
+ * specifiers; they are renamed to `.js` here).
  */
-function transpiled(): string {
-  const root = new URL("..", import.meta.url).pathname;
-  const dir = Deno.makeTempDirSync({ prefix: "contree-js-" });
+function transpile(dir: string): void {
   const sources = ["main.ts"];
   const walk = (rel: string) => {
-    for (const e of Deno.readDirSync(root + rel)) {
+    for (const e of Deno.readDirSync(ROOT + rel)) {
       const path = `${rel}/${e.name}`;
       if (e.isDirectory) walk(path);
       else if (e.name.endsWith(".ts") && !e.name.endsWith(".test.ts")) sources.push(path);
     }
   };
   walk("lib");
-  const out = new Deno.Command(Deno.execPath(), {
-    args: [
-      "transpile",
-      "--quiet",
-      "--no-check",
-      "--source-map",
-      "none",
-      "--outdir",
-      dir,
-      ...sources,
-    ],
-    cwd: root,
-    stdout: "null",
-    stderr: "piped",
-  }).outputSync();
-  if (!out.success) throw new Error(`deno transpile: ${new TextDecoder().decode(out.stderr)}`);
+  denoSync([
+    "transpile",
+    "--quiet",
+    "--no-check",
+    "--source-map",
+    "none",
+    "--outdir",
+    dir,
+    ...sources,
+  ]);
   // Each source's output has its path with `.js`: point its relative imports at those.
   for (const source of sources) {
     const path = `${dir}/${source.replace(/\.ts$/, ".js")}`;
@@ -133,38 +129,41 @@ function transpiled(): string {
       ),
     );
   }
-  return dir;
 }
-/**
- * main.ts bundled by `deno bundle --code-splitting` into a temporary directory: the code each
- * command loads as a few JavaScript chunks. Returns the directory.
- */
-function bundled(): string {
-  const dir = Deno.makeTempDirSync({ prefix: "contree-bundle-" });
-  const out = new Deno.Command(Deno.execPath(), {
-    args: [
-      "bundle",
-      "--quiet",
-      "--code-splitting",
-      "--platform",
-      "deno",
-      "--packages",
-      "external",
-      "--outdir",
-      dir,
-      new URL("../main.ts", import.meta.url).pathname,
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).outputSync();
-  if (!out.success) throw new Error(`deno bundle: ${new TextDecoder().decode(out.stderr)}`);
-  return dir;
+
+/** main.ts bundled by `deno bundle --code-splitting` into `dir`: a few JavaScript chunks. */
+function bundle(dir: string): void {
+  denoSync([
+    "bundle",
+    "--quiet",
+    "--code-splitting",
+    "--platform",
+    "deno",
+    "--packages",
+    "external",
+    "--outdir",
+    dir,
+    "main.ts",
+  ]);
 }
 
 const emu = await startEmulator({ record: false });
 emu.seed(10, { status: "EXECUTING" });
 const home = makeHome([{ token: emu.token, url: emu.url }]);
+// The scripts, the JavaScript and the bundle: one temporary directory, removed at the end.
+const tmp = Deno.makeTempDirSync({ prefix: "contree-first-" });
 try {
+  const script = (name: string, text: string) => {
+    Deno.writeTextFileSync(`${tmp}/${name}`, text);
+    return `${tmp}/${name}`;
+  };
+  const raw = script("raw.ts", RAW);
+  const floor = script("floor.ts", FLOOR);
+  const work = script("work.ts", WORK);
+  const js = `${tmp}/js`;
+  transpile(js);
+  const bundled = `${tmp}/bundle`;
+  bundle(bundled);
   const env = { CONTREE_HOME: home, URL: emu.url, TOKEN: emu.token };
   const cases = [
     {
@@ -191,7 +190,7 @@ try {
     },
     {
       name: "ps from the code bundled",
-      args: [...DENO_RUN, ...PERMISSIONS, `${bundle}/main.js`, "ps"],
+      args: [...DENO_RUN, ...PERMISSIONS, `${bundled}/main.js`, "ps"],
     },
   ].map((c) => ({ name: c.name, args: c.args, run: () => sample(c.args, { ...env, ...c.env }) }));
   // The yardstick, the JavaScript and the bundle count only if they print what `ps` prints, byte
@@ -220,9 +219,5 @@ try {
 } finally {
   await emu.close();
   Deno.removeSync(home, { recursive: true });
-  Deno.removeSync(raw);
-  Deno.removeSync(floor);
-  Deno.removeSync(work);
-  Deno.removeSync(js, { recursive: true });
-  Deno.removeSync(bundle, { recursive: true });
+  Deno.removeSync(tmp, { recursive: true });
 }
