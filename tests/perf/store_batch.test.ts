@@ -3,10 +3,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { sqliteStore } from "../../lib/serve/dedupe/index.ts";
-import { deliveryRecord } from "../../lib/serve/dedupe/fixtures.ts";
-
-/** The shared fixture made now, leased for a minute. */
-const record = (id: string) => deliveryRecord(id, {}, { now: Date.now(), leaseMs: 60_000 });
+import { freshRecord as record } from "../../lib/serve/dedupe/fixtures.ts";
 
 Deno.test("store: saves of one turn are committed together, before the next await resumes", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "contree-store-batch-" });

@@ -6,12 +6,10 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { type DeliveryStore, memoryStore, sqliteStore } from "../../lib/serve/dedupe/index.ts";
-import { deliveryRecord } from "../../lib/serve/dedupe/fixtures.ts";
+import { deliveryRecord, freshRecord as fresh } from "../../lib/serve/dedupe/fixtures.ts";
+import { DELIVERY_STATES } from "../../lib/serve/dedupe/record.ts";
 import { SCHEMA, STATEMENTS } from "../../lib/serve/dedupe/sql.ts";
 import { tempDir } from "../helpers.ts";
-
-/** A fresh running delivery `id`, made now and leased for a minute. */
-const fresh = (id: string) => deliveryRecord(id, {}, { now: Date.now(), leaseMs: 60_000 });
 
 /** Claims `id` and saves it final, as the server does for a delivery that is done. */
 function deliver(store: DeliveryStore, id: string): void {
@@ -141,8 +139,9 @@ Deno.test(
     const path = `${dir.path}/state.db`;
     let t = 1000;
     const first = sqliteStore(path, { now: () => t, retentionMs: 5000 });
-    const states = ["running", "retrying", "open", "final"] as const;
-    for (const state of states) first.claim(deliveryRecord(state, { state }, { now: t }), t);
+    for (const state of DELIVERY_STATES) {
+      first.claim(deliveryRecord(state, { state }, { now: t }), t);
+    }
     first.close();
     t = 100_000;
     const later = sqliteStore(path, { now: () => t, retentionMs: 5000 });

@@ -1,5 +1,5 @@
-// Test fixtures of the delivery store, shared by its unit tests (index.test.ts) and
-// tests/perf/store_batch.test.ts. Not imported by the server.
+// Test fixtures of the delivery store, shared by its unit tests (index.test.ts), the tests in
+// tests/perf/ and bench/store.ts. Not imported by the server.
 import type { DeliveryRecord } from "./record.ts";
 
 /** When a fixture record was made and how long its lease runs, in ms since the epoch. */
@@ -39,4 +39,18 @@ export function deliveryRecord(
     updatedAt: now,
     ...fields,
   };
+}
+
+/**
+ * A {@link deliveryRecord} made now and leased for a minute: what a store under test claims as
+ * the server would.
+ *
+ * @example
+ * ```ts
+ * const r = freshRecord("d1");
+ * r.leaseUntil - r.createdAt; // 60000
+ * ```
+ */
+export function freshRecord(id: string, fields: Partial<DeliveryRecord> = {}): DeliveryRecord {
+  return deliveryRecord(id, fields, { now: Date.now(), leaseMs: 60_000 });
 }
