@@ -1,15 +1,18 @@
 // A real command's first request: `contree ps` answering from one 10-row page of a local server,
 // against a raw Deno script that makes the same GET with the same headers and prints the rows,
 // measured interleaved in the same run (target: ≤ 1.3× the raw script). `ps` sends the original's
-// three concurrent page GETs; a fourth case runs it with CONTREE_CONCURRENCY=1, where it sends the
-// one GET the raw script sends. A third case shows the floor of this code base under `deno run`:
-// the raw script after loading the modules `ps` loads. A fifth is a yardstick for the work itself:
-// everything `ps` must do (read cli.ini and auth.ini, listen for Ctrl-C, the three GETs under a
-// timeout, the table in local time) written as one small file. A sixth runs `ps` from this same
-// code turned into JavaScript by `deno transpile` (no source maps): what is left when Deno loads
-// no TypeScript, as in a compiled binary. A seventh runs it bundled by `deno bundle
-// --code-splitting`: one JavaScript chunk per command, no comments, the fewest modules this code
-// could be loaded as.
+// three concurrent page GETs (offsets 0, 1000, 2000); the other rows take that and the loading of
+// this code base apart:
+// - the raw script making those same three GETs at once (and printing the first page);
+// - the raw script after loading, not running, the modules `ps` loads: the floor of this code
+//   base under `deno run`;
+// - `ps` with CONTREE_CONCURRENCY=1, where it sends the one GET the raw script sends;
+// - a yardstick for the work itself: everything `ps` must do (read cli.ini and auth.ini, listen
+//   for Ctrl-C, the three GETs under a timeout, the table in local time) written as one file;
+// - `ps` from this same code turned into JavaScript by `deno transpile` (no source maps): what is
+//   left when Deno loads no TypeScript;
+// - `ps` bundled by `deno bundle --code-splitting`: a few JavaScript chunks, the fewest modules
+//   this code could be loaded as; and the bundle with CONTREE_CONCURRENCY=1 (one GET).
 //
 //   deno task bench:first [RUNS]      (default 15 runs per case)
 import { startEmulator } from "../tests/emulator/server.ts";
@@ -40,6 +43,15 @@ for (const r of rows) {
 }
 Deno.stdout.writeSync(new TextEncoder().encode(out));
 `;
+
+// The baseline with ps's requests: the three page GETs sent at once, the first page printed.
+const RAW_THREE = RAW.replace(
+  /^const res = await fetch\(url, (\{.*\})\);$/m,
+  `const get = (offset) => fetch(url.replace("offset=0", "offset=" + offset), $1);
+const [res, ...rest] = await Promise.all([get(0), get(1000), get(2000)]);
+await Promise.all(rest.map((r) => r.arrayBuffer()));`,
+);
+if (RAW_THREE === RAW) throw new Error("RAW_THREE: the fetch line of RAW was not found");
 
 // The work `ps` does, in one file and no more: both config files, a Ctrl-C listener, the three
 // concurrent page GETs under a timeout signal, the seven columns with local times.
@@ -158,6 +170,7 @@ try {
     return `${tmp}/${name}`;
   };
   const raw = script("raw.ts", RAW);
+  const rawThree = script("raw_three.ts", RAW_THREE);
   const floor = script("floor.ts", FLOOR);
   const work = script("work.ts", WORK);
   const js = `${tmp}/js`;
@@ -165,16 +178,21 @@ try {
   const bundled = `${tmp}/bundle`;
   bundle(bundled);
   const env = { CONTREE_HOME: home, URL: emu.url, TOKEN: emu.token };
+  const PS = "contree ps (one 10-row page)";
   const cases = [
     {
       name: "raw fetch script (baseline)",
       args: [...DENO_RUN, "--allow-net", "--allow-env", raw],
     },
     {
+      name: "raw script, ps's three GETs",
+      args: [...DENO_RUN, "--allow-net", "--allow-env", rawThree],
+    },
+    {
       name: "raw script + ps's modules loaded",
       args: [...DENO_RUN, "--allow-net", "--allow-env", "--allow-read", floor],
     },
-    { name: "contree ps (one 10-row page)", args: [...CONTREE, "ps"] },
+    { name: PS, args: [...CONTREE, "ps"] },
     {
       name: "contree ps, CONTREE_CONCURRENCY=1",
       args: [...CONTREE, "ps"],
@@ -192,12 +210,17 @@ try {
       name: "ps from the code bundled",
       args: [...DENO_RUN, ...PERMISSIONS, `${bundled}/main.js`, "ps"],
     },
-  ].map((c) => ({ name: c.name, args: c.args, run: () => sample(c.args, { ...env, ...c.env }) }));
-  // The yardstick, the JavaScript and the bundle count only if they print what `ps` prints, byte
-  // for byte.
-  const checked = [cases[2], ...cases.slice(4)];
+    {
+      name: "ps bundled, CONTREE_CONCURRENCY=1",
+      args: [...DENO_RUN, ...PERMISSIONS, `${bundled}/main.js`, "ps"],
+      env: { CONTREE_CONCURRENCY: "1" },
+    },
+  ].map((c) => ({ ...c, run: () => sample(c.args, { ...env, ...c.env }) }));
+  // Every row from `ps` on (this code, and the yardstick) counts only if it prints what `ps`
+  // prints, byte for byte.
+  const checked = cases.slice(cases.findIndex((c) => c.name === PS));
   const [psOut, ...others] = await Promise.all(checked.map(async (c) => {
-    const { stdout } = await denoCommand(c.args, env).output();
+    const { stdout } = await denoCommand(c.args, { ...env, ...c.env }).output();
     return new TextDecoder().decode(stdout);
   }));
   for (const [i, out] of others.entries()) {
@@ -209,7 +232,7 @@ try {
   for (const [name, samples] of results) {
     const ms = median(samples.map((s) => s.ms));
     const lines = samples[0].lines;
-    const target = name === cases[2].name ? 1.3 : undefined;
+    const target = name === PS ? 1.3 : undefined;
     say(
       `  ${name.padEnd(34)} ${ms.toFixed(1).padStart(7)} ms  ${lines} lines  ${
         ratio(ms, base, target)
