@@ -13,10 +13,14 @@
 //   left when Deno loads no TypeScript;
 // - `ps` bundled by `deno bundle --code-splitting`: a few JavaScript chunks, the fewest modules
 //   this code could be loaded as; and the bundle with CONTREE_CONCURRENCY=1 (one GET).
+// With DENORT_BIN set (a denort binary of this Deno: `deno compile` cannot download one offline),
+// two more rows measure the shipped form: `ps` from the binary of deno.json's compile task for
+// this machine, against the raw script compiled with the same V8 flags (target: ≤ 1.3× too).
 //
 //   deno task bench:first [RUNS]      (default 15 runs per case)
 import { startEmulator } from "../tests/emulator/server.ts";
 import { makeHome, PERMISSIONS } from "../tests/helpers.ts";
+import { hostCompileArgs } from "../tests/dist/util.ts";
 import {
   CONTREE,
   DENO_RUN,
@@ -159,6 +163,39 @@ function bundle(dir: string): void {
   ]);
 }
 
+/** One row of the table: `deno args…`, or `program args…` for a compiled binary. */
+interface Row {
+  name: string;
+  args: string[];
+  env?: Record<string, string>;
+  program?: string;
+  checked?: boolean;
+}
+
+const DENORT_BIN = Deno.env.get("DENORT_BIN");
+const RAW_BINARY = "raw fetch script, compiled";
+const PS_BINARY = "contree ps, compiled";
+
+/**
+ * The raw script and contree compiled into `dir` by `deno compile` (with DENORT_BIN): the raw
+ * script with the shipped V8 flags, contree by deno.json's compile task for this machine.
+ */
+function compileBinaries(dir: string, raw: string): { raw: string; contree: string } {
+  const exe = Deno.build.os === "windows" ? ".exe" : "";
+  const out = { raw: `${dir}/raw-bin${exe}`, contree: `${dir}/contree${exe}` };
+  denoSync([
+    "compile",
+    ...DENO_RUN.slice(1), // --quiet and the V8 flags
+    "--allow-net",
+    "--allow-env",
+    "--output",
+    out.raw,
+    raw,
+  ]);
+  denoSync(hostCompileArgs(out.contree));
+  return out;
+}
+
 const emu = await startEmulator({ record: false });
 emu.seed(10, { status: "EXECUTING" });
 const home = makeHome([{ token: emu.token, url: emu.url }]);
@@ -179,7 +216,8 @@ try {
   bundle(bundled);
   const env = { CONTREE_HOME: home, URL: emu.url, TOKEN: emu.token };
   const PS = "contree ps (one 10-row page)";
-  const cases = [
+  // `checked`: the row prints what `ps` prints, byte for byte, or the run stops.
+  const rows: Row[] = [
     {
       name: "raw fetch script (baseline)",
       args: [...DENO_RUN, "--allow-net", "--allow-env", raw],
@@ -192,51 +230,75 @@ try {
       name: "raw script + ps's modules loaded",
       args: [...DENO_RUN, "--allow-net", "--allow-env", "--allow-read", floor],
     },
-    { name: PS, args: [...CONTREE, "ps"] },
+    { name: PS, args: [...CONTREE, "ps"], checked: true },
     {
       name: "contree ps, CONTREE_CONCURRENCY=1",
       args: [...CONTREE, "ps"],
       env: { CONTREE_CONCURRENCY: "1" },
+      checked: true,
     },
     {
       name: "ps's work in one file (yardstick)",
       args: [...DENO_RUN, "--allow-net", "--allow-env", "--allow-read", work],
+      checked: true,
     },
     {
       name: "ps from the code as JavaScript",
       args: [...DENO_RUN, ...PERMISSIONS, `${js}/main.js`, "ps"],
+      checked: true,
     },
     {
       name: "ps from the code bundled",
       args: [...DENO_RUN, ...PERMISSIONS, `${bundled}/main.js`, "ps"],
+      checked: true,
     },
     {
       name: "ps bundled, CONTREE_CONCURRENCY=1",
       args: [...DENO_RUN, ...PERMISSIONS, `${bundled}/main.js`, "ps"],
       env: { CONTREE_CONCURRENCY: "1" },
+      checked: true,
     },
-  ].map((c) => ({ ...c, run: () => sample(c.args, { ...env, ...c.env }) }));
-  // Every row from `ps` on (this code, and the yardstick) counts only if it prints what `ps`
-  // prints, byte for byte.
-  const checked = cases.slice(cases.findIndex((c) => c.name === PS));
+  ];
+  const binaries = DENORT_BIN ? compileBinaries(tmp, raw) : undefined;
+  if (binaries) {
+    rows.push(
+      { name: RAW_BINARY, args: [], program: binaries.raw },
+      { name: PS_BINARY, args: ["ps"], program: binaries.contree, checked: true },
+    );
+  }
+  const cases = rows.map((c) => ({
+    ...c,
+    run: () => sample(c.args, { ...env, ...c.env }, c.program),
+  }));
+  const checked = cases.filter((c) => c.checked);
   const [psOut, ...others] = await Promise.all(checked.map(async (c) => {
-    const { stdout } = await denoCommand(c.args, { ...env, ...c.env }).output();
+    const { stdout } = await denoCommand(c.args, { ...env, ...c.env }, c.program).output();
     return new TextDecoder().decode(stdout);
   }));
   for (const [i, out] of others.entries()) {
     if (out !== psOut) throw new Error(`${checked[1 + i].name} prints another table:\n${out}`);
   }
   const results = await interleaved(cases, RUNS);
-  const base = median(results.get(cases[0].name)!.map((s) => s.ms));
-  say(`first request, median of ${RUNS} interleaved runs (Deno ${Deno.version.deno})`);
-  for (const [name, samples] of results) {
-    const ms = median(samples.map((s) => s.ms));
-    const lines = samples[0].lines;
-    const target = name === PS ? 1.3 : undefined;
+  const msOf = (name: string) => median(results.get(name)!.map((s) => s.ms));
+  const line = (name: string, base: number, target?: number) =>
     say(
-      `  ${name.padEnd(34)} ${ms.toFixed(1).padStart(7)} ms  ${lines} lines  ${
-        ratio(ms, base, target)
-      }`,
+      `  ${name.padEnd(34)} ${msOf(name).toFixed(1).padStart(7)} ms  ${
+        results.get(name)![0].lines
+      } lines  ${ratio(msOf(name), base, target)}`,
+    );
+  say(`first request, median of ${RUNS} interleaved runs (Deno ${Deno.version.deno})`);
+  const base = msOf(rows[0].name);
+  for (const row of rows) {
+    if (row.program) continue;
+    line(row.name, base, row.name === PS ? 1.3 : undefined);
+  }
+  if (binaries) {
+    say(`compiled by deno compile (DENORT_BIN=${DENORT_BIN}), against the compiled raw script`);
+    line(RAW_BINARY, msOf(RAW_BINARY));
+    line(PS_BINARY, msOf(RAW_BINARY), 1.3);
+  } else {
+    say(
+      `compiled binaries: not measured (set DENORT_BIN to a denort binary of Deno ${Deno.version.deno})`,
     );
   }
 } finally {

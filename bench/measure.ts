@@ -35,9 +35,16 @@ function peakKiB(pid: number): number | undefined {
   }
 }
 
-/** `deno args…` with the CLI's test environment (plus `env`), stdout and stderr piped. */
-export function denoCommand(args: string[], env: Record<string, string> = {}): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
+/**
+ * `deno args…` with the CLI's test environment (plus `env`), stdout and stderr piped; `program`
+ * runs instead of deno when given (a compiled binary).
+ */
+export function denoCommand(
+  args: string[],
+  env: Record<string, string> = {},
+  program: string = Deno.execPath(),
+): Deno.Command {
+  return new Deno.Command(program, {
     args,
     env: { ...baseEnv(), ...env },
     clearEnv: true,
@@ -48,12 +55,17 @@ export function denoCommand(args: string[], env: Record<string, string> = {}): D
 }
 
 /**
- * Runs `deno args…` once with the CLI's test environment (plus `env`), counting stdout lines and
- * sampling peak memory every few milliseconds. A non-zero exit throws with the stderr.
+ * Runs `deno args…` (or `program args…`) once with the CLI's test environment (plus `env`),
+ * counting stdout lines and sampling peak memory every few milliseconds. A non-zero exit throws
+ * with the stderr.
  */
-export async function sample(args: string[], env: Record<string, string> = {}): Promise<Sample> {
+export async function sample(
+  args: string[],
+  env: Record<string, string> = {},
+  program?: string,
+): Promise<Sample> {
   const t0 = performance.now();
-  const child = denoCommand(args, env).spawn();
+  const child = denoCommand(args, env, program).spawn();
   let peak = 0;
   let running = true;
   const poll = (async () => {
@@ -75,7 +87,9 @@ export async function sample(args: string[], env: Record<string, string> = {}): 
   running = false;
   await Promise.all([poll, count]);
   const stderr = await errText;
-  if (!status.success) throw new Error(`deno ${args.join(" ")}: exit ${status.code}: ${stderr}`);
+  if (!status.success) {
+    throw new Error(`${program ?? "deno"} ${args.join(" ")}: exit ${status.code}: ${stderr}`);
+  }
   return { ms, peakMiB: peak ? peak / 1024 : undefined, lines, stderr };
 }
 

@@ -4,7 +4,7 @@
 // point DENORT_BIN at a denort binary of this Deno version. Without it the test is reported as
 // ignored, with the reason in its name (the release workflow compiles and runs every target).
 import assert from "node:assert/strict";
-import { readTasks, ROOT, run, smokeExecutable, words } from "./util.ts";
+import { hostCompileArgs, ROOT, run, smokeExecutable } from "./util.ts";
 
 const denort = Deno.env.get("DENORT_BIN");
 const target = Deno.build.target;
@@ -16,12 +16,10 @@ Deno.test({
       `(the release workflow compiles and runs all six targets)`,
   ignore: !denort,
   async fn() {
-    const argv = words(readTasks()[`compile:${target}`].command!);
     const dir = Deno.makeTempDirSync({ prefix: "contree-compile-" });
     try {
       const exe = `${dir}/contree${Deno.build.os === "windows" ? ".exe" : ""}`;
-      argv[argv.indexOf("--output") + 1] = exe;
-      const out = await run(Deno.execPath(), argv.slice(1), {
+      const out = await run(Deno.execPath(), hostCompileArgs(exe), {
         cwd: ROOT,
         env: { DENORT_BIN: denort! },
       });

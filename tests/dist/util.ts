@@ -33,6 +33,16 @@ export function readTasks(): Record<string, { command?: string; dependencies?: s
   return out;
 }
 
+/**
+ * The arguments after `deno` of deno.json's `compile:<target>` task for this machine, writing the
+ * binary to `output` instead of dist/.
+ */
+export function hostCompileArgs(output: string): string[] {
+  const argv = words(readTasks()[`compile:${Deno.build.target}`].command!);
+  argv[argv.indexOf("--output") + 1] = output;
+  return argv.slice(1);
+}
+
 /** Splits a task or shell command line on whitespace (our tasks quote nothing). */
 export function words(command: string): string[] {
   return command.trim().split(/\s+/);
