@@ -20,7 +20,7 @@
 //   deno task bench:first [RUNS]      (default 15 runs per case)
 import { startEmulator } from "../tests/emulator/server.ts";
 import { makeHome, PERMISSIONS } from "../tests/helpers.ts";
-import { hostCompileArgs } from "../tests/dist/util.ts";
+import { EXE, hostCompileArgs } from "../tests/dist/util.ts";
 import {
   CONTREE,
   DENO_RUN,
@@ -181,8 +181,7 @@ const PS_BINARY = "contree ps, compiled";
  * script with the shipped V8 flags, contree by deno.json's compile task for this machine.
  */
 function compileBinaries(dir: string, raw: string): { raw: string; contree: string } {
-  const exe = Deno.build.os === "windows" ? ".exe" : "";
-  const out = { raw: `${dir}/raw-bin${exe}`, contree: `${dir}/contree${exe}` };
+  const out = { raw: `${dir}/raw-bin${EXE}`, contree: `${dir}/contree${EXE}` };
   denoSync([
     "compile",
     ...DENO_RUN.slice(1), // --quiet and the V8 flags
@@ -280,12 +279,15 @@ try {
   }
   const results = await interleaved(cases, RUNS);
   const msOf = (name: string) => median(results.get(name)!.map((s) => s.ms));
-  const line = (name: string, base: number, target?: number) =>
+  const line = (name: string, base: number, target?: number) => {
+    const ms = msOf(name);
+    const lines = results.get(name)![0].lines;
     say(
-      `  ${name.padEnd(34)} ${msOf(name).toFixed(1).padStart(7)} ms  ${
-        results.get(name)![0].lines
-      } lines  ${ratio(msOf(name), base, target)}`,
+      `  ${name.padEnd(34)} ${ms.toFixed(1).padStart(7)} ms  ${lines} lines  ${
+        ratio(ms, base, target)
+      }`,
     );
+  };
   say(`first request, median of ${RUNS} interleaved runs (Deno ${Deno.version.deno})`);
   const base = msOf(rows[0].name);
   for (const row of rows) {

@@ -4,7 +4,7 @@
 // point DENORT_BIN at a denort binary of this Deno version. Without it the test is reported as
 // ignored, with the reason in its name (the release workflow compiles and runs every target).
 import assert from "node:assert/strict";
-import { hostCompileArgs, ROOT, run, smokeExecutable } from "./util.ts";
+import { EXE, hostCompileArgs, ROOT, run, smokeExecutable } from "./util.ts";
 
 const denort = Deno.env.get("DENORT_BIN");
 const target = Deno.build.target;
@@ -18,7 +18,7 @@ Deno.test({
   async fn() {
     const dir = Deno.makeTempDirSync({ prefix: "contree-compile-" });
     try {
-      const exe = `${dir}/contree${Deno.build.os === "windows" ? ".exe" : ""}`;
+      const exe = `${dir}/contree${EXE}`;
       const out = await run(Deno.execPath(), hostCompileArgs(exe), {
         cwd: ROOT,
         env: { DENORT_BIN: denort! },

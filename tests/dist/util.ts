@@ -33,6 +33,9 @@ export function readTasks(): Record<string, { command?: string; dependencies?: s
   return out;
 }
 
+/** The file-name ending of an executable on this machine: `.exe` on Windows, else nothing. */
+export const EXE = Deno.build.os === "windows" ? ".exe" : "";
+
 /**
  * The arguments after `deno` of deno.json's `compile:<target>` task for this machine, writing the
  * binary to `output` instead of dist/.
