@@ -5,7 +5,7 @@ import { ACTIVE_PAGE_SIZE, ACTIVE_STATUSES, type Operation, pageItems } from "..
 import { fetchPages, repeatWarning } from "../api/pages.ts";
 import { canonicalUuid } from "../api/uuid.ts";
 import { log } from "../log/log.ts";
-import { type DistinctUuids, distinctUuids } from "./distinct.ts";
+import { type DistinctUuids, distinctUuids, firstPerOperation } from "./distinct.ts";
 
 /** Most pages listed per status before `--all` gives up with an error (100,000 operations). */
 export const MAX_ACTIVE_PAGES = 1000;
@@ -78,17 +78,10 @@ export async function listActiveOperations(
   opts: ActiveListOptions = {},
 ): Promise<Operation[]> {
   const perStatus = await listPerStatus(client, opts, (op) => op);
-  const seen = new Set<string>();
-  const out: Operation[] = [];
-  for (const listed of perStatus) {
-    for (const op of listed) {
-      const uuid = canonicalUuid(op.uuid) ?? op.uuid;
-      if (seen.has(uuid)) continue;
-      seen.add(uuid);
-      out.push(op);
-    }
-  }
-  return out;
+  return firstPerOperation(
+    perStatus.values().flatMap((listed) => listed),
+    (op) => canonicalUuid(op.uuid) ?? op.uuid,
+  );
 }
 
 /**

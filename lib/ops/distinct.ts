@@ -30,16 +30,41 @@ export function distinctUuids(
   texts: Iterable<string>,
   onRepeat?: (uuid: string) => void,
 ): DistinctUuids {
+  const canonical = Iterator.from(texts).map((text) => canonicalUuid(text) ?? text);
+  return firstPerOperation(
+    canonical,
+    (uuid) => uuid,
+    onRepeat,
+  ) as readonly string[] as DistinctUuids;
+}
+
+/**
+ * `items` in order, each operation once (the first item kept): `uuidOf` gives the operation an
+ * item names (its canonical UUID, or the text as it is when that is not a UUID), and an item
+ * naming one already seen is left out, its UUID passed to `onRepeat`. The one rule of "each
+ * operation once", for UUIDs ({@link distinctUuids}) and listed operations alike.
+ *
+ * @example
+ * ```ts
+ * const ops = [{ uuid: "a", n: 1 }, { uuid: "b", n: 2 }, { uuid: "a", n: 3 }];
+ * firstPerOperation(ops, (op) => op.uuid).map((op) => op.n); // [1, 2]
+ * ```
+ */
+export function firstPerOperation<T>(
+  items: Iterable<T>,
+  uuidOf: (item: T) => string,
+  onRepeat?: (uuid: string) => void,
+): T[] {
   const seen = new Set<string>();
-  const out: string[] = [];
-  for (const text of texts) {
-    const uuid = canonicalUuid(text) ?? text;
+  const out: T[] = [];
+  for (const item of items) {
+    const uuid = uuidOf(item);
     if (seen.has(uuid)) {
       onRepeat?.(uuid);
     } else {
       seen.add(uuid);
-      out.push(uuid);
+      out.push(item);
     }
   }
-  return out as readonly string[] as DistinctUuids;
+  return out;
 }
